@@ -1,0 +1,30 @@
+# Set-up and entry points. Every target creates .venv and installs the project first when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export SPARK_LOCAL_IP ?= 127.0.0.1
+export RETAIL_HOME ?= $(CURDIR)/.retail
+export DAGSTER_HOME ?= $(RETAIL_HOME)/dagster
+
+.PHONY: install demo test ui
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/retail-assets demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev
+

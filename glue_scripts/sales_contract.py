@@ -1,0 +1,85 @@
+"""The landing contract of DESIGN.md as data: columns, types, value formats and quarantine reasons."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ContractColumn:
+    """One column of the landing contract."""
+
+    name: str
+    required: bool
+    kind: str  # "string", "timestamp", "integer" or "decimal"
+
+
+CONTRACT_COLUMNS = (
+    ContractColumn("transaction_id", True, "string"),
+    ContractColumn("sold_at", True, "timestamp"),
+    ContractColumn("store_id", True, "string"),
+    ContractColumn("product_id", True, "string"),
+    ContractColumn("product_name", False, "string"),
+    ContractColumn("category", False, "string"),
+    ContractColumn("brand", False, "string"),
+    ContractColumn("quantity", True, "integer"),
+    ContractColumn("unit_price", True, "decimal"),
+    ContractColumn("discount", False, "decimal"),
+    ContractColumn("customer_id", False, "string"),
+)
+CONTRACT_COLUMN_NAMES = tuple(column.name for column in CONTRACT_COLUMNS)
+REQUIRED_COLUMN_NAMES = tuple(column.name for column in CONTRACT_COLUMNS if column.required)
+
+# Money is DECIMAL(18,4) from landing to Aurora.
+MONEY_PRECISION, MONEY_SCALE = 18, 4
+MONEY_TYPE = f"decimal({MONEY_PRECISION},{MONEY_SCALE})"
+
+# Value formats, written once for Python's re and Java's regex alike (both accept this syntax).
+# ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset.
+TIMESTAMP_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+)
+# A whole number; an integral decimal such as "3.0" (spreadsheet exports) is accepted as 3.
+INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
+# Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.
+DECIMAL_PATTERN = r"^[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)$"
+
+# Landing objects: the key layout and the formats a store may drop.
+LANDING_TABLE_PREFIX = "sales"
+DATA_FILE_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+
+# Lake partition column (a Hive-style folder business_date=YYYY-MM-DD, typed string in every catalog).
+PARTITION_COLUMN = "business_date"
+
+# Lineage columns added at ingest.
+SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER = (
+    "_source_object",
+    "_source_md5",
+    "_source_bytes",
+    "_line_number",
+)
+
+# Quarantine reasons, in the order the cleaning rules are tried.
+NEGATIVE_PRICE, ZERO_QUANTITY, OUTSIDE_PARTITION, DUPLICATE = (
+    "negative_price",
+    "zero_quantity",
+    "outside_partition",
+    "duplicate",
+)
+
+
+def missing_reason(column: str) -> str:
+    """The quarantine reason for a required column that is absent or empty."""
+    return f"missing_{column}"
+
+
+def invalid_reason(column: str) -> str:
+    """The quarantine reason for a value that does not parse as its column's type."""
+    return f"invalid_{column}"
+
+
+def data_file_format(key: str) -> str | None:
+    """The landing format of an object key by its suffix, or None for a file that is not data."""
+    lowered = key.lower()
+    for suffix, file_format in DATA_FILE_SUFFIXES.items():
+        if lowered.endswith(suffix):
+            return file_format
+    return None

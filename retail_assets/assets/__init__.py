@@ -1,0 +1,1 @@
+"""The sales assets, landing to Aurora."""

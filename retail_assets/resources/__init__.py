@@ -1,0 +1,1 @@
+"""Backends behind role-named resources: lake, glue, crawler, athena, warehouse."""

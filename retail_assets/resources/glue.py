@@ -1,0 +1,53 @@
+"""Glue jobs: the scripts in glue_scripts/ run through Dagster Pipes."""
+
+import os
+import sys
+from abc import abstractmethod
+
+import dagster as dg
+
+from retail_assets.settings import PROJECT_ROOT
+
+GLUE_SCRIPTS_DIR = PROJECT_ROOT / "glue_scripts"
+GLUE_JOBS = ("ingest_sales", "clean_sales")
+
+
+def script_path(job: str) -> str:
+    """The script file of a known Glue job."""
+    if job not in GLUE_JOBS:
+        raise ValueError(f"unknown Glue job {job!r}; known: {', '.join(GLUE_JOBS)}")
+    return str(GLUE_SCRIPTS_DIR / f"{job}.py")
+
+
+def job_arguments(arguments: dict[str, str]) -> list[str]:
+    """Glue-style '--name value' arguments."""
+    return [token for name, value in arguments.items() for token in (f"--{name}", str(value))]
+
+
+class GlueJobs(dg.ConfigurableResource):
+    """Runs a Glue job script for a partition range and returns what it reported through Pipes."""
+
+    @abstractmethod
+    def run_job(
+        self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
+    ) -> list[dg.MaterializeResult]:
+        """Run job with arguments and return the materializations it reported."""
+
+
+class LocalGlueJobs(GlueJobs):
+    """The same script file run by local PySpark 3.5 (Glue 5.0's Spark) in a Pipes subprocess."""
+
+    spark_driver_memory: str = "4g"
+
+    def run_job(
+        self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
+    ) -> list[dg.MaterializeResult]:
+        command = [sys.executable, script_path(job), *job_arguments({"JOB_NAME": job, **arguments})]
+        env = {
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+            "PYSPARK_PYTHON": sys.executable,
+            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+            "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.spark_driver_memory} pyspark-shell",
+        }
+        client = dg.PipesSubprocessClient(env=env, cwd=str(PROJECT_ROOT))
+        return client.run(context=context, command=command).get_results()

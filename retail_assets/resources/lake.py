@@ -1,0 +1,138 @@
+"""The object store: landing objects and the lake's Hive-partitioned Parquet tables."""
+
+import re
+from abc import abstractmethod
+from dataclasses import dataclass
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, PARTITION_COLUMN
+from retail_assets.settings import validate_day
+
+ZONES = ("raw", "cleaned", "quarantine", "final")
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class LandingObject:
+    """One file a store dropped for a business day."""
+
+    key: str
+    size: int
+
+
+def validate_table(zone: str, table: str) -> tuple[str, str]:
+    """Return (zone, table) when both are known-safe identifiers, else raise ValueError."""
+    if zone not in ZONES or not _TABLE_NAME.match(table):
+        raise ValueError(f"not a lake table: {zone!r}.{table!r}")
+    return zone, table
+
+
+class Lake(dg.ConfigurableResource):
+    """Landing and lake storage addressed the same way on S3 and on a local directory tree."""
+
+    @abstractmethod
+    def filesystem(self) -> pafs.FileSystem:
+        """The pyarrow filesystem the paths below live on."""
+
+    @abstractmethod
+    def landing_base(self) -> str:
+        """Filesystem path of the landing root (the folder holding sales/)."""
+
+    @abstractmethod
+    def lake_base(self) -> str:
+        """Filesystem path of the lake root (the folder holding one folder per zone)."""
+
+    @abstractmethod
+    def uri(self, path: str) -> str:
+        """The URI a Glue script or a query engine is given for a filesystem path."""
+
+    def landing_uri(self) -> str:
+        """URI of the landing root, as passed to the ingest job."""
+        return self.uri(self.landing_base())
+
+    def table_path(self, zone: str, table: str) -> str:
+        """Filesystem path of a lake table's root folder."""
+        zone, table = validate_table(zone, table)
+        return f"{self.lake_base()}/{zone}/{table}"
+
+    def table_uri(self, zone: str, table: str) -> str:
+        """URI of a lake table's root folder."""
+        return self.uri(self.table_path(zone, table))
+
+    def day_path(self, zone: str, table: str, day: str) -> str:
+        """Filesystem path of one business day's partition folder."""
+        return f"{self.table_path(zone, table)}/{PARTITION_COLUMN}={validate_day(day)}"
+
+    def landing_objects(self, day: str) -> list[LandingObject]:
+        """The objects landed for a business day, sorted by key (empty when none)."""
+        prefix = f"{self.landing_base()}/{LANDING_TABLE_PREFIX}/{validate_day(day)}"
+        selector = pafs.FileSelector(prefix, recursive=True, allow_not_found=True)
+        found = [info for info in self.filesystem().get_file_info(selector) if info.is_file]
+        base_length = len(self.landing_base()) + 1
+        return sorted(LandingObject(info.path[base_length:], info.size) for info in found)
+
+    def existing_days(self, zone: str, table: str, days: list[str]) -> list[str]:
+        """The days among days that have a partition folder in the table."""
+        infos = self.filesystem().get_file_info([self.day_path(zone, table, day) for day in days])
+        return [day for day, info in zip(days, infos) if info.type == pafs.FileType.Directory]
+
+    def rows_per_day(self, zone: str, table: str, days: list[str]) -> dict[str, int]:
+        """Row count of each day, from Parquet footers only (0 for a day without data)."""
+        present = set(self.existing_days(zone, table, days))
+        return {
+            day: ds.dataset(self.day_path(zone, table, day), filesystem=self.filesystem(), format="parquet").count_rows()
+            if day in present
+            else 0
+            for day in days
+        }
+
+    def day_files(self, zone: str, table: str, day: str) -> list[str]:
+        """The Parquet files of one day's partition (none when the day has no data)."""
+        selector = pafs.FileSelector(self.day_path(zone, table, day), recursive=True, allow_not_found=True)
+        return sorted(
+            info.path
+            for info in self.filesystem().get_file_info(selector)
+            if info.is_file and info.base_name.endswith(".parquet") and not info.base_name.startswith(("_", "."))
+        )
+
+    def read_days(self, zone: str, table: str, days: list[str], columns: list[str] | None = None) -> pa.Table | None:
+        """The rows of the given days (None when no day has data), business_date included."""
+        files = [path for day in days for path in self.day_files(zone, table, day)]
+        if not files:
+            return None
+        filesystem = self.filesystem()
+        # Days written by different runs may differ in extra columns: read them under one unified schema.
+        schema = pa.unify_schemas([pq.read_schema(path, filesystem=filesystem) for path in files])
+        dataset = ds.dataset(
+            files,
+            schema=schema.append(pa.field(PARTITION_COLUMN, pa.string())),
+            filesystem=filesystem,
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]), flavor="hive"),
+            partition_base_dir=self.table_path(zone, table),
+        )
+        return dataset.to_table(columns=columns)
+
+
+class LocalLake(Lake):
+    """Landing and lake as directory trees under RETAIL_HOME, with S3's key layout."""
+
+    landing_root: str
+    lake_root: str
+
+    def filesystem(self) -> pafs.FileSystem:
+        return pafs.LocalFileSystem()
+
+    def landing_base(self) -> str:
+        return self.landing_root.rstrip("/")
+
+    def lake_base(self) -> str:
+        return self.lake_root.rstrip("/")
+
+    def uri(self, path: str) -> str:
+        return f"file://{path}"

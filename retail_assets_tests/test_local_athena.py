@@ -1,0 +1,122 @@
+"""The local Athena: the project's SQL on DuckDB replaces exactly the days it is given."""
+
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlglot
+
+from retail_assets.resources.athena import SQL_DIR, LocalAthena, load_insert
+from retail_assets.resources.catalog import LocalCrawler
+from retail_assets.resources.lake import LocalLake
+
+MONEY = pa.decimal128(18, 4)
+CLEANED_SCHEMA = pa.schema(
+    [
+        ("transaction_id", pa.string()),
+        ("store_id", pa.string()),
+        ("product_id", pa.string()),
+        ("product_name", pa.string()),
+        ("category", pa.string()),
+        ("brand", pa.string()),
+        ("quantity", pa.int64()),
+        ("unit_price", MONEY),
+        ("discount", MONEY),
+        ("customer_id", pa.string()),
+        ("line_amount", MONEY),
+        ("is_return", pa.bool_()),
+    ]
+)
+
+
+def cleaned_line(transaction, store, product, quantity, price, customer=None, name=None, discount="0"):
+    """One cleaned row; line_amount computed the way DESIGN.md says."""
+    price, discount = Decimal(price), Decimal(discount)
+    return {
+        "transaction_id": transaction,
+        "store_id": store,
+        "product_id": product,
+        "product_name": name,
+        "category": "GROCERY" if name else None,
+        "brand": None,
+        "quantity": quantity,
+        "unit_price": price,
+        "discount": discount,
+        "customer_id": customer,
+        "line_amount": quantity * price - discount,
+        "is_return": quantity < 0,
+    }
+
+
+def write_cleaned_day(lake: LocalLake, day: str, lines: list[dict]) -> None:
+    """Write a day of cleaned rows as the clean job would."""
+    folder = lake.day_path("cleaned", "sales", day)
+    pa.fs.LocalFileSystem().create_dir(folder)
+    pq.write_table(pa.Table.from_pylist(lines, schema=CLEANED_SCHEMA), f"{folder}/part-0.parquet")
+
+
+@pytest.fixture()
+def backends(tmp_path):
+    """A lake, a crawler and an Athena over a temporary home."""
+    lake = LocalLake(landing_root=str(tmp_path / "landing"), lake_root=str(tmp_path / "lake"))
+    catalog = str(tmp_path / "catalog.duckdb")
+    return lake, LocalCrawler(catalog_path=catalog), LocalAthena(catalog_path=catalog)
+
+
+def test_every_sql_file_is_one_athena_insert():
+    for path in SQL_DIR.glob("*.sql"):
+        statements = sqlglot.parse(path.read_text(), read="athena")
+        assert len(statements) == 1, path
+        assert load_insert(path.stem).zone == "final"
+
+
+def test_insert_aggregates_and_replaces_only_its_days(backends):
+    lake, crawler, athena = backends
+    write_cleaned_day(lake, "2024-03-01", [cleaned_line("t0", "s1", "p1", 1, "9.99")])
+    write_cleaned_day(
+        lake,
+        "2024-03-02",
+        [
+            cleaned_line("t1", "s1", "p1", 2, "0.10", customer="c1", name="TUNA"),
+            cleaned_line("t2", "s1", "p1", 1, "0.20", customer="c2", discount="0.05"),
+            cleaned_line("t3", "s1", "p1", -1, "0.10", customer="c1"),
+            cleaned_line("t3", "s2", "p9", 3, "1.3333"),
+        ],
+    )
+    crawler.crawl(lake, "cleaned", "sales")
+    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-01"])
+    outcome = athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02", "2024-03-03"])
+
+    assert outcome.rows_by_day == {"2024-03-02": 2, "2024-03-03": 0}
+    rows = {
+        (row["store_id"], row["product_id"]): row
+        for row in lake.read_days("final", "daily_sales", ["2024-03-02"]).to_pylist()
+    }
+    s1 = rows[("s1", "p1")]
+    assert (s1["units_sold"], s1["units_returned"]) == (3, 1)
+    assert s1["gross_revenue"] == Decimal("0.3500")  # 2*0.10 + (1*0.20 - 0.05)
+    assert s1["returns_amount"] == Decimal("0.1000")
+    assert s1["net_revenue"] == Decimal("0.2500")
+    assert (s1["transactions"], s1["customers"], s1["product_name"]) == (3, 2, "TUNA")
+    assert rows[("s2", "p9")]["net_revenue"] == Decimal("3.9999")
+    assert lake.rows_per_day("final", "daily_sales", ["2024-03-01", "2024-03-03"]) == {
+        "2024-03-01": 1,
+        "2024-03-03": 0,
+    }
+
+
+def test_rerun_is_idempotent_and_an_emptied_day_is_removed(backends):
+    lake, crawler, athena = backends
+    write_cleaned_day(lake, "2024-03-02", [cleaned_line("t1", "s1", "p1", 2, "0.10")])
+    crawler.crawl(lake, "cleaned", "sales")
+    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    first = lake.read_days("final", "daily_sales", ["2024-03-02"])
+    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    assert lake.read_days("final", "daily_sales", ["2024-03-02"]).equals(first)
+
+    pa.fs.LocalFileSystem().delete_dir(lake.day_path("cleaned", "sales", "2024-03-02"))
+    write_cleaned_day(lake, "2024-03-01", [cleaned_line("t0", "s1", "p1", 1, "1")])
+    crawler.crawl(lake, "cleaned", "sales")
+    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    assert lake.existing_days("final", "daily_sales", ["2024-03-02"]) == []
