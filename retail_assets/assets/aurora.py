@@ -10,6 +10,31 @@ from retail_assets.resources.lake import Lake
 from retail_assets.resources.warehouse import Warehouse
 
 AURORA_DAILY_SALES = dg.AssetKey(["aurora", "daily_sales"])
+MONEY = pa.decimal128(18, 4)
+DAILY_SALES_SCHEMA = pa.schema(
+    [
+        ("business_date", pa.date32()),
+        ("store_id", pa.string()),
+        ("product_id", pa.string()),
+        ("product_name", pa.string()),
+        ("category", pa.string()),
+        ("brand", pa.string()),
+        ("units_sold", pa.int64()),
+        ("units_returned", pa.int64()),
+        ("gross_revenue", MONEY),
+        ("returns_amount", MONEY),
+        ("net_revenue", MONEY),
+        ("transactions", pa.int64()),
+        ("customers", pa.int64()),
+    ]
+)
+
+
+def rows_to_load(final_rows: pa.Table | None) -> pa.Table:
+    """final/daily_sales rows in the warehouse table's column order and types (empty when None)."""
+    if final_rows is None:
+        return DAILY_SALES_SCHEMA.empty_table()
+    return final_rows.select(DAILY_SALES_SCHEMA.names).cast(DAILY_SALES_SCHEMA)
 
 
 @dg.asset(
@@ -23,24 +48,16 @@ AURORA_DAILY_SALES = dg.AssetKey(["aurora", "daily_sales"])
 )
 def aurora_daily_sales(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse):
     """Load the final rows of each chunk of days into the warehouse, replacing those days."""
-    loaded: dict[str, int] = {}
-    for chunk in chunks(partition_days(context)):
-        rows = lake.read_days("final", "daily_sales", chunk)
-        result = warehouse.load_days(rows if rows is not None else pa.table({}), chunk)
-        loaded.update({day: 0 for day in chunk})
-        context.log.info(
-            f"{chunk[0]}...{chunk[-1]}: {result.rows_deleted} rows replaced by {result.rows_inserted}"
-        )
-    totals = warehouse.totals(partition_days(context))
-    for day, row in totals.items():
-        loaded[day.isoformat()] = row["rows"]
+    days = partition_days(context)
+    for chunk in chunks(days):
+        result = warehouse.load_days(rows_to_load(lake.read_days("final", "daily_sales", chunk)), chunk)
+        context.log.info(f"{chunk[0]}...{chunk[-1]}: {result.rows_deleted} rows replaced by {result.rows_inserted}")
+    totals = {day.isoformat(): row for day, row in warehouse.totals(days).items()}
     return dg.MaterializeResult(
         metadata={
-            "rows_written": sum(loaded.values()),
-            "rows_by_day": dg.MetadataValue.json(loaded),
-            "net_revenue_by_day": dg.MetadataValue.json(
-                {day.isoformat(): str(row["net_revenue"]) for day, row in totals.items()}
-            ),
+            "rows_written": sum(row["rows"] for row in totals.values()),
+            "rows_by_day": dg.MetadataValue.json({day: row["rows"] for day, row in totals.items()}),
+            "net_revenue_by_day": dg.MetadataValue.json({day: str(row["net_revenue"]) for day, row in totals.items()}),
             "table": "retail.daily_sales",
         }
     )

@@ -1,0 +1,44 @@
+"""The warehouse: Aurora PostgreSQL on AWS, a real PostgreSQL server locally."""
+
+from abc import abstractmethod
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pyarrow as pa
+
+from retail_assets.settings import get_settings
+from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+from retail_assets.warehouse.loader import LoadResult, daily_totals, replace_days
+from retail_assets.warehouse.migrations import migrate
+
+
+class Warehouse(dg.ConfigurableResource):
+    """retail.daily_sales, loaded a set of days at a time."""
+
+    @abstractmethod
+    def conninfo(self) -> str:
+        """A libpq connection string; contains a secret, never log it."""
+
+    def load_days(self, rows: pa.Table, days: list[str]) -> LoadResult:
+        """Replace the given days of retail.daily_sales by rows, in one transaction."""
+        conninfo = self.conninfo()
+        migrate(conninfo)
+        return replace_days(conninfo, rows, [date.fromisoformat(day) for day in days])
+
+    def totals(self, days: list[str]) -> dict[date, dict]:
+        """Row count and sums per day as the warehouse holds them."""
+        conninfo = self.conninfo()
+        migrate(conninfo)
+        return daily_totals(conninfo, [date.fromisoformat(day) for day in days])
+
+
+class LocalWarehouse(Warehouse):
+    """RETAIL_DATABASE_URL when given, else the project's own PostgreSQL server under RETAIL_HOME."""
+
+    postgres_home: str
+
+    def conninfo(self) -> str:
+        # Read at run time, not stored as resource config: config is shown in the UI, the URL holds a secret.
+        database_url = get_settings().database_url
+        return database_url or EmbeddedPostgres(Path(self.postgres_home)).url()

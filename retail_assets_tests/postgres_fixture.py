@@ -1,0 +1,30 @@
+"""Pytest plugin: one PostgreSQL server for the whole test session, RETAIL_DATABASE_URL or an embedded one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a PostgreSQL database for tests: RETAIL_DATABASE_URL if set, else an embedded server in a temp dir."""
+    external = os.environ.get("RETAIL_DATABASE_URL")
+    if external:
+        yield external
+        return
+    # Not tmp_path_factory: pytest keeps old base temp dirs, and a cluster is ~40 MB.
+    home = Path(tempfile.mkdtemp(prefix="retail-pg-"))
+    server = EmbeddedPostgres(home)
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)

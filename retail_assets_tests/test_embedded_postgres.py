@@ -1,0 +1,106 @@
+"""The embedded PostgreSQL server: first start, reuse, restart, port choice, permissions, concurrency."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    """A fresh home whose server is stopped and deleted afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="retail-pg-test-"))
+    try:
+        yield path
+    finally:
+        EmbeddedPostgres(path).stop()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _port(url: str) -> int:
+    return urlsplit(url).port
+
+
+def test_first_start_gives_a_working_retail_database(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    url = server.url()
+    assert urlsplit(url).hostname == "127.0.0.1"
+    with psycopg.connect(url) as conn:
+        user, database, address = conn.execute(
+            "SELECT current_user, current_database(), host(inet_server_addr())"
+        ).fetchone()
+    assert (user, database, address) == ("retail", "retail", "127.0.0.1")
+    assert server.running_pid() is not None
+
+
+def test_second_instance_reuses_the_running_server(home: Path) -> None:
+    url = EmbeddedPostgres(home).url()
+    pid = EmbeddedPostgres(home).running_pid()
+    again = EmbeddedPostgres(home).url()
+    assert again == url
+    assert EmbeddedPostgres(home).running_pid() == pid
+
+
+def test_restart_reuses_the_remembered_port_and_password(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    url = server.url()
+    server.stop()
+    assert server.running_pid() is None
+    assert EmbeddedPostgres(home).url() == url
+
+
+def test_taken_port_is_replaced_by_a_free_one(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    old_port = _port(server.url())
+    server.stop()
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # our own old connections may linger
+        squatter.bind(("127.0.0.1", old_port))
+        squatter.listen()
+        new_url = server.url()
+    assert _port(new_url) != old_port
+    assert server.port_file.read_text().strip() == str(_port(new_url))
+    with psycopg.connect(new_url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_password_is_private_and_checked(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    url = server.url()
+    assert server.password_file.stat().st_mode & 0o777 == 0o600
+    password = server.password_file.read_text().strip()
+    assert len(password) >= 24
+    assert password not in server.log_file.read_text()
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(url.replace(password, "wrong-password"), connect_timeout=5)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root-only behaviour")
+def test_as_root_the_cluster_belongs_to_the_postgres_user(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    server.url()
+    assert server.data_dir.stat().st_uid == pwd.getpwnam("postgres").pw_uid
+    assert all(parent.stat().st_mode & 0o001 for parent in server.data_dir.parents)
+    # Traverse only: the system user can reach the cluster but cannot list our folders.
+    assert server.root.stat().st_mode & 0o777 == 0o711
+
+
+def test_concurrent_first_calls_initialise_and_start_once(home: Path) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        urls = list(pool.map(lambda _: EmbeddedPostgres(home).url(), range(4)))
+    # A second initdb would have generated a second password, a second start another pid.
+    assert len(set(urls)) == 1
+    with psycopg.connect(urls[0]) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
