@@ -1,7 +1,5 @@
 """Checks on whole days: a day with nothing landed, and rows conserved from raw to cleaned + quarantine."""
 
-import warnings
-
 import dagster as dg
 
 from retail_assets.assets.cleaned import CLEANED_SALES
@@ -9,9 +7,6 @@ from retail_assets.assets.ranges import partition_days
 from retail_assets.assets.raw import RAW_SALES
 from retail_assets.partitions import daily_partitions
 from retail_assets.resources.lake import Lake
-
-# Partitioned asset checks are a preview feature of Dagster 1.13; they are what makes a check per day possible.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=Warning)
 
 
 @dg.asset_check(
