@@ -19,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--days", type=int, default=7, help="days to generate, ending yesterday (default 7)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument("--rows-per-day", type=int, default=2000, help="rows per day (default 2000)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "warehouse-url",
         help="print the PostgreSQL connection URL (starts the embedded server if needed)",
         description='Print the warehouse URL, so that psql "$(retail-assets warehouse-url)" works.',
-    ).set_defaults(run=run)
+    ).set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,33 @@
+"""`retail-assets`: generate and land sales files, run the demo, reach the warehouse."""
+
+import argparse
+import sys
+
+from retail_assets.cli import demo_command, generate_command, land_command, warehouse_command
+from retail_assets.settings import SettingsError, get_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with defaults taken from the RETAIL_* settings."""
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="retail-assets", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    generate_command.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
+    land_command.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
+    demo_command.add_parser(subparsers)
+    warehouse_command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except SettingsError as error:
+        print(f"retail-assets: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
