@@ -17,7 +17,7 @@ ZONES = ("raw", "cleaned", "quarantine", "final")
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class LandingObject:
     """One file a store dropped for a business day."""
 
