@@ -64,6 +64,12 @@ NEGATIVE_PRICE, ZERO_QUANTITY, OUTSIDE_PARTITION, DUPLICATE = (
     "outside_partition",
     "duplicate",
 )
+# Two more reasons: a landed line that did not parse (CSV field count or quoting, broken JSON) is tried first of
+# all; a line amount that overflows DECIMAL(18,4) is tried after outside_partition, before duplicate.
+UNPARSEABLE_LINE, INVALID_LINE_AMOUNT = "unparseable_line", "invalid_line_amount"
+
+# System columns of raw and quarantine: the text of a line that did not parse, and the quarantine reason.
+UNPARSED_LINE, REASON = "_unparsed_line", "reason"
 
 
 def missing_reason(column: str) -> str:

@@ -88,15 +88,16 @@ def _fate(row: dict, day: str, zone: ZoneInfo) -> tuple[str | None, tuple | None
     return None, tuple(parsed[column] for column in CONTRACT)
 
 
-def expected_days(landing_root: Path, timezone: str) -> dict[str, dict]:
+def expected_days(landing_root: Path, timezone: str, days: list[str]) -> dict[str, dict]:
     """Per business day: rows landed, kept, quarantined by reason, and net revenue by (store, product)."""
     zone = ZoneInfo(timezone)
-    days = {}
-    for folder in sorted((landing_root / "sales").iterdir()):
-        day = folder.name
+    expected = {}
+    for day in days:
+        folder = landing_root / "sales" / day
         summary = {"landed": 0, "kept": 0, "reasons": defaultdict(int), "net": defaultdict(Decimal)}
         seen = set()
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))):
+        files = sorted(folder.rglob("*")) if folder.exists() else []
+        for path in (p for p in files if p.is_file() and not p.name.startswith((".", "_"))):
             for row in read_object(path):
                 summary["landed"] += 1
                 reason, parsed = _fate(row, day, zone)
@@ -110,5 +111,5 @@ def expected_days(landing_root: Path, timezone: str) -> dict[str, dict]:
                 record = dict(zip(CONTRACT, parsed))
                 amount = record["quantity"] * record["unit_price"] - record["discount"]
                 summary["net"][(record["store_id"], record["product_id"])] += amount
-        days[day] = summary
-    return days
+        expected[day] = summary
+    return expected

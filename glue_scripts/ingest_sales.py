@@ -1,0 +1,223 @@
+"""Glue job for raw/sales: every landing file of the days in range, as text rows with their lineage.
+
+Reads {landing_uri}/sales/<YYYY-MM-DD>/** and replaces {raw_uri}/business_date=<YYYY-MM-DD>/ for every day in
+[start_date, end_date]; a day with no rows left is emptied.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from functools import reduce
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from glue_scripts.glue_job import (
+    business_days,
+    clear_days,
+    configure_spark,
+    json_metadata,
+    list_files,
+    open_pipes,
+    parse_job_args,
+    persisted,
+    qualified_uri,
+    write_days,
+)
+from glue_scripts.landing_readers import (
+    FILE,
+    FORMAT,
+    HEADER,
+    RESERVED_COLUMNS,
+    csv_header,
+    escape_glob,
+    first_lines,
+    one_partition_per_file,
+    parquet_rows,
+    parquet_schema_groups,
+    read_text_lines,
+    text_rows,
+)
+from glue_scripts.sales_contract import (
+    CONTRACT_COLUMN_NAMES,
+    DATA_FILE_SUFFIXES,
+    LANDING_TABLE_PREFIX,
+    LINE_NUMBER,
+    PARTITION_COLUMN,
+    SOURCE_BYTES,
+    SOURCE_MD5,
+    SOURCE_OBJECT,
+    UNPARSED_LINE,
+    data_file_format,
+)
+
+ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
+ASSET_KEY = "raw/sales"
+MAX_OBJECTS_REPORTED = 1000
+_LINEAGE_ORDER = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
+_EMPTY_MD5 = hashlib.md5(b"").hexdigest()
+
+
+@dataclass(frozen=True)
+class LandingObject:
+    """One data file under sales/<day>/ and what Spark read of it."""
+
+    uri: str  # as Hadoop lists it: the _source_object of its rows
+    day: str
+    file_format: str
+    spark_uri: str | None  # as Spark's readers report it (input_file_name); None for an empty file, never read
+    md5: str
+    size: int
+
+
+def landing_objects(spark: SparkSession, landing_uri: str, days: list[str]) -> list[LandingObject]:
+    """The data objects of every day with their lineage; ValueError naming an object of a format not accepted."""
+    listed = []
+    for day in days:
+        prefix = qualified_uri(spark, f"{landing_uri.rstrip('/')}/{LANDING_TABLE_PREFIX}/{day}")
+        for uri, size in list_files(spark, prefix):
+            if not _ignored(uri[len(prefix) + 1 :], size):
+                listed.append((uri, day, _file_format(uri), size))
+    read = _read_bytes(spark, [uri for uri, _, _, size in listed if size])
+    empty = (None, _EMPTY_MD5, 0)
+    return [LandingObject(uri, day, file_format, *read.get(uri, empty)) for uri, day, file_format, _ in listed]
+
+
+def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, str, int]]:
+    """(Spark's URI, MD5, size) of every non-empty file by URI, hashed on the executors by Spark's binaryFile."""
+    if not uris:
+        return {}
+    read = (
+        spark.read.format("binaryFile")
+        .load([escape_glob(uri) for uri in uris])
+        .select("path", F.input_file_name(), F.md5("content"), "length")
+        .collect()
+    )
+    found = {path: (spark_uri, md5, size) for path, spark_uri, md5, size in read}
+    vanished = [uri for uri in uris if uri not in found]
+    if vanished:
+        raise RuntimeError(f"landing objects disappeared while the job ran: {vanished[:5]}")
+    return found
+
+
+def _ignored(key_in_day: str, size: int) -> bool:
+    """Hidden or temporary files ('.' or '_' starting any name below the day folder) and folder markers."""
+    hidden = any(name.startswith((".", "_")) for name in key_in_day.split("/"))
+    return hidden or (size == 0 and key_in_day.endswith(("/", "_$folder$")))
+
+
+def _file_format(uri: str) -> str:
+    """The landing format of an object; ValueError naming it when it is not accepted."""
+    file_format = data_file_format(uri)
+    if file_format is None:
+        raise ValueError(f"{uri}: not an accepted landing format (suffixes {sorted(DATA_FILE_SUFFIXES)})")
+    # Hadoop decompresses by the exact, lower-case .gz suffix: .CSV.GZ would be read as compressed bytes.
+    if uri.lower().endswith(".gz") and not uri.endswith(".gz"):
+        raise ValueError(f"{uri}: rename to a lower-case .csv.gz suffix")
+    return file_format
+
+
+@contextmanager
+def raw_rows(spark: SparkSession, objects: list[LandingObject]) -> Iterator[DataFrame]:
+    """Every row of the objects as raw stores it, cached while the block runs."""
+    with one_partition_per_file(spark), ExitStack() as cached:
+        text = [obj for obj in objects if obj.file_format != "parquet"]
+        lines = cached.enter_context(persisted(read_text_lines(spark, [obj.uri for obj in text]))) if text else None
+        headers = _csv_headers(lines, text) if text else {}
+        files = F.broadcast(_files_frame(spark, objects, headers))
+        parquet = [obj.uri for obj in objects if obj.file_format == "parquet"]
+        parts = [parquet_rows(spark, group).join(files, FILE) for group in parquet_schema_groups(spark, parquet)]
+        if text:
+            parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
+        yield cached.enter_context(persisted(_union_as_raw(parts)))
+
+
+def _csv_headers(lines: DataFrame, text: list[LandingObject]) -> dict[str, list[str]]:
+    """The raw column names of every CSV object that has a first line, by object URI."""
+    firsts = first_lines(lines)
+    return {
+        obj.uri: csv_header(firsts[obj.spark_uri], obj.uri)
+        for obj in text
+        if obj.file_format == "csv" and obj.spark_uri in firsts
+    }
+
+
+def _files_frame(spark: SparkSession, objects: list[LandingObject], headers: dict[str, list[str]]) -> DataFrame:
+    """One row per object, to join to its rows by the URI Spark reports: format, CSV header and lineage."""
+    rows = [(o.spark_uri, o.file_format, headers.get(o.uri), o.uri, o.md5, o.size, o.day) for o in objects]
+    schema = (
+        f"{FILE} string, {FORMAT} string, {HEADER} array<string>, {SOURCE_OBJECT} string, {SOURCE_MD5} string, "
+        f"{SOURCE_BYTES} bigint, {PARTITION_COLUMN} string"
+    )
+    return spark.createDataFrame(rows, schema)
+
+
+def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
+    """The parts in raw's columns: the contract's, landed extras by name, then the system columns (null if lacking)."""
+    landed = set().union(*(part.columns for part in parts)) - RESERVED_COLUMNS - set(CONTRACT_COLUMN_NAMES)
+    columns = [*CONTRACT_COLUMN_NAMES, *sorted(landed), UNPARSED_LINE, *_LINEAGE_ORDER]
+    aligned = [
+        part.select(*(F.col(c) if c in part.columns else F.lit(None).cast("string").alias(c) for c in columns))
+        for part in parts
+    ]
+    return reduce(DataFrame.unionByName, aligned)
+
+
+def run(spark: SparkSession, args: dict[str, str]) -> dict:
+    """Land the days in range into raw; returns what Pipes reports."""
+    days = business_days(args["start_date"], args["end_date"])
+    objects = landing_objects(spark, args["landing_uri"], days)
+    rows_by_object: dict[str, int] = {}
+    if any(obj.size for obj in objects):
+        with raw_rows(spark, [obj for obj in objects if obj.size]) as rows:
+            rows_by_object = {obj: count for obj, count in rows.groupBy(SOURCE_OBJECT).count().collect()}
+            if rows_by_object:
+                write_days(rows, args["raw_uri"])
+    rows_by_day, objects_by_day = dict.fromkeys(days, 0), dict.fromkeys(days, 0)
+    for obj in objects:
+        rows_by_day[obj.day] += rows_by_object.get(obj.uri, 0)
+        objects_by_day[obj.day] += 1
+    empty_days = [day for day, rows in rows_by_day.items() if rows == 0]
+    clear_days(spark, args["raw_uri"], empty_days)
+    return {
+        "rows_written": sum(rows_by_day.values()),
+        "rows_by_day": rows_by_day,
+        "objects_by_day": objects_by_day,
+        "objects": [
+            {"object": obj.uri, "md5": obj.md5, "bytes": obj.size, "rows": rows_by_object.get(obj.uri, 0)}
+            for obj in objects
+        ],
+        "empty_days": empty_days,
+    }
+
+
+def report(pipes, summary: dict, raw_uri: str) -> None:
+    """Report the raw/sales materialization to Dagster, with at most MAX_OBJECTS_REPORTED objects listed."""
+    objects = summary["objects"]
+    pipes.report_asset_materialization(
+        asset_key=ASSET_KEY,
+        metadata={
+            "rows_written": summary["rows_written"],
+            "rows_by_day": json_metadata(summary["rows_by_day"]),
+            "objects_by_day": json_metadata(summary["objects_by_day"]),
+            "objects": json_metadata(objects[:MAX_OBJECTS_REPORTED]),
+            "objects_total": len(objects),
+            "objects_truncated": len(objects) > MAX_OBJECTS_REPORTED,
+            "empty_days": json_metadata(summary["empty_days"]),
+            "path": {"raw_value": raw_uri, "type": "path"},
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the job arguments, run under Dagster Pipes, report."""
+    args = parse_job_args(ARG_NAMES, argv)
+    with open_pipes() as pipes:
+        # Ingest does no date arithmetic: the time zone only sets how landed Parquet instants are written (in UTC).
+        spark = configure_spark(SparkSession.builder.appName(args["JOB_NAME"]), "UTC")
+        report(pipes, run(spark, args), args["raw_uri"])
+
+
+if __name__ == "__main__":
+    main()

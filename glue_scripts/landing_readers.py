@@ -1,0 +1,276 @@
+"""Readers of landing files: every accepted format as rows of text, each with its file and line number.
+
+Every value is kept as text (raw keeps what landed; cleaning decides what it means). Column names are matched
+case-insensitively, so they are stored trimmed and lower-cased.
+"""
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from glue_scripts.sales_contract import (
+    LINE_NUMBER,
+    PARTITION_COLUMN,
+    REASON,
+    SOURCE_BYTES,
+    SOURCE_MD5,
+    SOURCE_OBJECT,
+    UNPARSED_LINE,
+)
+
+# Working columns: a row's file as Spark reports it (input_file_name), that file's format and CSV header, a text
+# row's fields by column name, and its 0-based line index.
+FILE, FORMAT, HEADER = "_file", "_format", "_header"
+TEXT, LINE_INDEX, FIELDS, _PARTITION = "_text", "_line_index", "_fields", "_partition"
+# Names raw, quarantine and the readers use for themselves; a landed column so named lands as landed_<name>.
+RESERVED_COLUMNS = frozenset(
+    {PARTITION_COLUMN, REASON, UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER}
+    | {FILE, FORMAT, HEADER, TEXT, LINE_INDEX, FIELDS, _PARTITION}
+)
+_ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
+_HUGE_BYTES = str(1 << 40)
+_CORRUPT = "_corrupt"
+# RFC 4180: a quote inside a quoted field is doubled ("" not \").
+_CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+# Columns every landed row gets from its file (LINE_NUMBER and UNPARSED_LINE come from the row itself).
+LINEAGE_COLUMNS = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
+
+
+def escape_glob(uri: str) -> str:
+    """A file URI that Spark's readers take literally (they expand glob characters such as [ ] { } * ?)."""
+    return re.sub(r"([\\\[\]{}*?])", r"\\\1", uri)
+
+
+def column_name(landed: str) -> str:
+    """A landed column name as raw stores it: trimmed, lower-cased, never the name of a system column."""
+    name = landed.strip().lower()
+    return f"landed_{name}" if name in RESERVED_COLUMNS else name
+
+
+def column_names(landed: list[str], source: str) -> list[str]:
+    """The raw names of a file's columns (an empty one is _c<position>); ValueError naming the file if two collide."""
+    names = [column_name(name) or f"_c{position}" for position, name in enumerate(landed)]
+    collisions = sorted({name for name in names if names.count(name) > 1})
+    if collisions:
+        raise ValueError(f"{source}: columns {collisions} appear twice (column names match case-insensitively)")
+    return names
+
+
+def csv_header(line: str, source: str) -> list[str]:
+    """The raw column names of a CSV file from its first line; ValueError naming the file if it does not parse."""
+    try:
+        landed = next(csv.reader([line], strict=True))
+    except csv.Error as error:
+        raise ValueError(f"{source}: the CSV header does not parse: {error}") from error
+    if not landed:
+        raise ValueError(f"{source}: the first line is blank, where the CSV header belongs")
+    return column_names(landed, source)
+
+
+@contextmanager
+def one_partition_per_file(spark: SparkSession) -> Iterator[None]:
+    """Make every file a read touches one unsplit partition of its own, for as long as the block runs."""
+    keys = ("spark.sql.files.maxPartitionBytes", "spark.sql.files.openCostInBytes")
+    before = {key: spark.conf.get(key) for key in keys}
+    # Splits are at most maxPartitionBytes, and every file counts openCostInBytes more when files are packed
+    # into partitions: both huge means no file is split and no two files share a partition.
+    for key in keys:
+        spark.conf.set(key, _HUGE_BYTES)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            spark.conf.set(key, value)
+
+
+def read_text_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
+    """Every physical line of text files (.gz decompressed), with its file and 0-based line index.
+
+    Run inside one_partition_per_file: with each file alone in an unsplit partition, the row index within the
+    partition, the low bits of monotonically_increasing_id(), is the line index within the file.
+    """
+    lines = spark.read.text([escape_glob(uri) for uri in uris]).select(
+        F.input_file_name().alias(FILE), F.monotonically_increasing_id().alias("_id"), "value"
+    )
+    index = F.col("_id").bitwiseAND((1 << _ROW_BITS) - 1)
+    # A UTF-8 byte order mark (spreadsheet exports) is not text of the first line.
+    text = F.when(index == 0, F.regexp_replace("value", "^\ufeff", "")).otherwise(F.col("value"))
+    return lines.select(
+        FILE, F.shiftright("_id", _ROW_BITS).alias(_PARTITION), index.alias(LINE_INDEX), text.alias(TEXT)
+    )
+
+
+def first_lines(lines: DataFrame) -> dict[str, str]:
+    """The first line of every file in read_text_lines' output; RuntimeError if a file was split after all."""
+    stats = (
+        lines.groupBy(FILE)
+        .agg(
+            F.countDistinct(_PARTITION).alias("partitions"),
+            F.min(LINE_INDEX).alias("first_index"),
+            F.max(F.when(F.col(LINE_INDEX) == 0, F.col(TEXT))).alias("first_line"),
+        )
+        .collect()
+    )
+    split = [row[FILE] for row in stats if row.partitions != 1 or row.first_index != 0]
+    if split:
+        raise RuntimeError(f"files read in more than one partition, line numbers would be wrong: {split[:5]}")
+    return {row[FILE]: row.first_line for row in stats}
+
+
+def text_rows(lines: DataFrame, headers: list[list[str]]) -> DataFrame:
+    """Rows of CSV and JSON Lines files, a column per landed name, from lines joined with their file's lineage.
+
+    headers are the raw column names of every CSV file, from csv_header; a JSON Lines file names its columns
+    on every line. Blank lines are skipped: they are not rows.
+    """
+    lines = lines.where(~F.col(TEXT).rlike(r"^\s*$"))
+    jsonl = lines.where(F.col(FORMAT) == "jsonl")
+    names = sorted(set().union(*headers, _json_keys(jsonl)))
+    rows = _json_fields(jsonl)
+    widths = sorted({len(header) for header in headers})
+    if widths:
+        rows = rows.unionByName(_csv_fields(lines.where(F.col(FORMAT) == "csv"), widths))
+    return rows.select(
+        *LINEAGE_COLUMNS,
+        (F.col(LINE_INDEX) + 1).alias(LINE_NUMBER),
+        UNPARSED_LINE,
+        *(F.col(FIELDS)[name].alias(name) for name in names),
+    )
+
+
+def _csv_fields(lines: DataFrame, widths: list[int]) -> DataFrame:
+    """The data lines of CSV files with their fields by column name, or their text when they do not parse.
+
+    One record per line: a quoted field holding a line break is not supported. Its physical lines do not parse
+    (RFC 4180 doubles quotes inside quoted fields, so a whole record has an even number of quote characters, or
+    else the field count is wrong) and each is kept as an unparsed line, which cleaning quarantines.
+    """
+    data = lines.where(F.col(LINE_INDEX) > 0)
+    # from_csv needs one schema per expression: one parse per header width, only on the lines of that width.
+    parsed = []
+    for width in widths:
+        schema = ", ".join([*(f"c{i} STRING" for i in range(width)), f"{_CORRUPT} STRING"])
+        parse = F.when(F.size(HEADER) == width, F.from_csv(F.col(TEXT), schema, _CSV_OPTIONS))
+        data = data.withColumn(f"_csv{width}", parse)
+        parsed.append((width, F.col(f"_csv{width}")))
+    values = F.coalesce(*(F.when(p.isNotNull(), F.array(*(p[f"c{i}"] for i in range(w)))) for w, p in parsed))
+    corrupt = F.coalesce(*(p[_CORRUPT] for _, p in parsed))
+    quotes = F.length(TEXT) - F.length(F.regexp_replace(TEXT, '"', ""))
+    unparsed = F.when(corrupt.isNotNull() | (quotes % 2 == 1), F.col(TEXT))
+    fields = F.when(unparsed.isNull(), F.map_from_arrays(HEADER, values))
+    # A record of empty fields only (a spreadsheet's trailing ",,,,") is blank too.
+    blank = unparsed.isNull() & ~F.exists(values, lambda value: value.isNotNull())
+    return data.where(~blank).select(*lines.columns, fields.alias(FIELDS), unparsed.alias(UNPARSED_LINE))
+
+
+def _json_keys(lines: DataFrame) -> set[str]:
+    """The raw column names of every top-level key in JSON Lines files."""
+    keys = lines.select(F.explode(F.json_object_keys(TEXT)).alias("key")).distinct().collect()
+    return {name for name in (column_name(row.key) for row in keys) if name}
+
+
+def _json_fields(lines: DataFrame) -> DataFrame:
+    """The lines of JSON Lines files with their fields by column name, or their text when they do not parse."""
+    # Spark's JSON functions re-render numbers through a double (12345678901234.1234 becomes
+    # 1.2345678901234123E13, 0.0002 becomes 2.0E-4): money must not go through binary floating point, so the
+    # exact text comes from a Python parser, run on the executors.
+    parse = F.udf(json_line_fields, T.MapType(T.StringType(), T.StringType()))
+    data = lines.withColumn(FIELDS, parse(TEXT))
+    return data.withColumn(UNPARSED_LINE, F.when(F.col(FIELDS).isNull(), F.col(TEXT)))
+
+
+def json_line_fields(line: str) -> dict[str, str | None] | None:
+    """The top-level fields of one JSON object line, each value as its landed text; None if it is not one."""
+    try:
+        return _json_object_fields(line.strip(" \t\r\n"))
+    except (ValueError, IndexError):
+        return None
+
+
+def _reject_constant(name: str) -> None:
+    """NaN and Infinity are not JSON."""
+    raise ValueError(f"not JSON: {name}")
+
+
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _json_object_fields(text: str) -> dict[str, str | None]:
+    """Walk `{"key": value, ...}`, slicing each value's text out of the line rather than re-rendering it."""
+    fields: dict[str, str | None] = {}
+    _expect(text, 0, "{")
+    position = _skip_space(text, 1)
+    if text[position] != "}":
+        while True:
+            _expect(text, position, '"')
+            key, position = _JSON_DECODER.raw_decode(text, position)
+            position = _skip_space(text, _expect(text, _skip_space(text, position), ":"))
+            value, end = _JSON_DECODER.raw_decode(text, position)
+            name = column_name(key)
+            if not name or name in fields:
+                raise ValueError(f"empty or repeated key {key!r}")
+            # A string is its value, null is missing; numbers, booleans, arrays and objects keep their JSON text.
+            fields[name] = value if value is None or isinstance(value, str) else text[position:end]
+            position = _skip_space(text, end)
+            if text[position] != ",":
+                break
+            position = _skip_space(text, position + 1)
+    if _expect(text, position, "}") != len(text):
+        raise ValueError("text after the object")
+    return fields
+
+
+def _skip_space(text: str, position: int) -> int:
+    """The position of the next non-whitespace character."""
+    return _JSON_SPACE.match(text, position).end()
+
+
+def _expect(text: str, position: int, character: str) -> int:
+    """The position after an expected character; ValueError if another is there."""
+    if text[position] != character:
+        raise ValueError(f"expected {character!r} at {position}")
+    return position + 1
+
+
+def parquet_schema_groups(spark: SparkSession, uris: list[str]) -> list[list[str]]:
+    """Parquet files grouped by schema (read from each footer), so each group is read once with its own schema."""
+    groups: dict[str, list[str]] = {}
+    for uri in uris:
+        schema = spark.read.parquet(escape_glob(uri)).schema
+        column_names(schema.fieldNames(), uri)  # fails here, naming the file, if two columns collide
+        groups.setdefault(schema.json(), []).append(uri)
+    return list(groups.values())
+
+
+def parquet_rows(spark: SparkSession, uris: list[str]) -> DataFrame:
+    """Rows of Parquet files sharing one schema, every value as text, with the 1-based row index as line number."""
+    df = spark.read.parquet(*(escape_glob(uri) for uri in uris))
+    names = column_names(df.schema.fieldNames(), uris[0])
+    values = [_as_text(df[field.name], field.dataType).alias(name) for field, name in zip(df.schema, names)]
+    return df.select(
+        F.input_file_name().alias(FILE), (F.col("_metadata.row_index") + 1).alias(LINE_NUMBER), *values
+    )
+
+
+def _as_text(value: Column, data_type: T.DataType) -> Column:
+    """A Parquet value as text: what a CSV export of the same data would hold."""
+    if isinstance(data_type, T.TimestampType):
+        # An instant: ISO 8601 with its offset (Z in UTC), fraction of a second only when there is one.
+        text = F.date_format(value, "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+        return F.regexp_replace(text, r"\.000000(?!\d)", "")
+    if isinstance(data_type, T.TimestampNTZType):
+        # A local date-time, no offset; cast rather than date_format, which would shift times in a DST gap.
+        return F.regexp_replace(value.cast("string"), " ", "T")
+    if isinstance(data_type, T.DecimalType):
+        # Every digit, never an exponent (a plain cast gives 0E-10 for a zero of scale 10).
+        return F.regexp_replace(F.format_number(value, data_type.scale), ",", "")
+    if isinstance(data_type, (T.ArrayType, T.MapType, T.StructType)):
+        return F.to_json(value)
+    return value.cast("string")
