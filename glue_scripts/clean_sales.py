@@ -11,7 +11,6 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from glue_scripts.glue_job import (
-    business_days,
     clear_days,
     configure_spark,
     day_uri,
@@ -23,8 +22,8 @@ from glue_scripts.glue_job import (
     write_days,
 )
 from glue_scripts.sales_contract import (
-    CONTRACT_COLUMNS,
     CONTRACT_COLUMN_NAMES,
+    CONTRACT_COLUMNS,
     DECIMAL_PATTERN,
     DUPLICATE,
     INTEGER_PATTERN,
@@ -44,6 +43,7 @@ from glue_scripts.sales_contract import (
     UNPARSED_LINE,
     ZERO_QUANTITY,
     ContractColumn,
+    business_days,
     invalid_reason,
     missing_reason,
 )

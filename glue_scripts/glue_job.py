@@ -1,9 +1,7 @@
 """The small shim that lets one PySpark script run as an AWS Glue 5.0 job and on local Spark alike."""
 
 import argparse
-import datetime
 import importlib.util
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +18,6 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OBJECT
-
-_DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def on_glue() -> bool:
@@ -68,9 +64,7 @@ def configure_spark(builder: SparkSession.Builder | None, business_timezone: str
     if not on_glue():
         # Few shuffle partitions for laptop-sized runs; on Glue, Spark's 200, coalesced by adaptive execution.
         builder = (
-            builder.master("local[2]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "8")
+            builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
         )
     spark = builder.getOrCreate()
     pinned = {
@@ -88,21 +82,6 @@ def configure_spark(builder: SparkSession.Builder | None, business_timezone: str
     for key, value in pinned.items():
         spark.conf.set(key, value)
     return spark
-
-
-def business_days(start: str, end: str) -> list[str]:
-    """Every day from start to end inclusive, as YYYY-MM-DD; ValueError for anything else."""
-    first, last = _parse_day(start), _parse_day(end)
-    if first > last:
-        raise ValueError(f"start_date {start} is after end_date {end}")
-    return [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-
-
-def _parse_day(value: str) -> datetime.date:
-    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
-    if not _DAY_PATTERN.match(value):
-        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
-    return datetime.date.fromisoformat(value)
 
 
 def day_uri(table_uri: str, day: str) -> str:

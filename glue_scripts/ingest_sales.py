@@ -14,7 +14,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.glue_job import (
-    business_days,
     clear_days,
     configure_spark,
     json_metadata,
@@ -49,7 +48,9 @@ from glue_scripts.sales_contract import (
     SOURCE_MD5,
     SOURCE_OBJECT,
     UNPARSED_LINE,
+    business_days,
     data_file_format,
+    is_hidden,
 )
 
 ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
@@ -103,8 +104,7 @@ def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, st
 
 def _ignored(key_in_day: str, size: int) -> bool:
     """Hidden or temporary files ('.' or '_' starting any name below the day folder) and folder markers."""
-    hidden = any(name.startswith((".", "_")) for name in key_in_day.split("/"))
-    return hidden or (size == 0 and key_in_day.endswith(("/", "_$folder$")))
+    return is_hidden(key_in_day) or (size == 0 and key_in_day.endswith(("/", "_$folder$")))
 
 
 def _file_format(uri: str) -> str:

@@ -22,6 +22,7 @@ from glue_scripts.sales_contract import (
     SOURCE_MD5,
     SOURCE_OBJECT,
     UNPARSED_LINE,
+    normalized_column_name,
 )
 
 # Working columns: a row's file as Spark reports it (input_file_name), that file's format and CSV header, a text
@@ -49,8 +50,8 @@ def escape_glob(uri: str) -> str:
 
 
 def column_name(landed: str) -> str:
-    """A landed column name as raw stores it: trimmed, lower-cased, never the name of a system column."""
-    name = landed.strip().lower()
+    """A landed column name as raw stores it (normalized_column_name), never the name of a system column."""
+    name = normalized_column_name(landed)
     return f"landed_{name}" if name in RESERVED_COLUMNS else name
 
 
@@ -254,9 +255,7 @@ def parquet_rows(spark: SparkSession, uris: list[str]) -> DataFrame:
     df = spark.read.parquet(*(escape_glob(uri) for uri in uris))
     names = column_names(df.schema.fieldNames(), uris[0])
     values = [_as_text(df[field.name], field.dataType).alias(name) for field, name in zip(df.schema, names)]
-    return df.select(
-        F.input_file_name().alias(FILE), (F.col("_metadata.row_index") + 1).alias(LINE_NUMBER), *values
-    )
+    return df.select(F.input_file_name().alias(FILE), (F.col("_metadata.row_index") + 1).alias(LINE_NUMBER), *values)
 
 
 def _as_text(value: Column, data_type: T.DataType) -> Column:

@@ -1,5 +1,7 @@
 """The landing contract of DESIGN.md as data: columns, types, value formats and quarantine reasons."""
 
+import datetime
+import re
 from dataclasses import dataclass
 
 
@@ -34,9 +36,7 @@ MONEY_TYPE = f"decimal({MONEY_PRECISION},{MONEY_SCALE})"
 
 # Value formats, written once for Python's re and Java's regex alike (both accept this syntax).
 # ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset.
-TIMESTAMP_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
-)
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
 # A whole number; an integral decimal such as "3.0" (spreadsheet exports) is accepted as 3.
 INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
 # Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.
@@ -82,6 +82,19 @@ def invalid_reason(column: str) -> str:
     return f"invalid_{column}"
 
 
+def normalized_column_name(landed: str) -> str:
+    """A landed column name as the lake keeps it: trimmed, lower-cased, other than [a-z0-9_] runs made '_'.
+
+    Glue's catalog and Athena take only such names, and Spark would read a '.' as a nested field.
+    """
+    return re.sub(r"[^a-z0-9_]+", "_", landed.strip().lower())
+
+
+def is_hidden(key: str) -> bool:
+    """A temporary or marker object ('.' or '_' starting any name in the key), which ingest never reads."""
+    return any(name.startswith((".", "_")) for name in key.split("/"))
+
+
 def data_file_format(key: str) -> str | None:
     """The landing format of an object key by its suffix, or None for a file that is not data."""
     lowered = key.lower()
@@ -89,3 +102,18 @@ def data_file_format(key: str) -> str | None:
         if lowered.endswith(suffix):
             return file_format
     return None
+
+
+def business_days(start: str, end: str) -> list[str]:
+    """Every day from start to end inclusive, as YYYY-MM-DD; ValueError for anything else."""
+    first, last = _parse_day(start), _parse_day(end)
+    if first > last:
+        raise ValueError(f"start_date {start} is after end_date {end}")
+    return [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def _parse_day(value: str) -> datetime.date:
+    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
+    return datetime.date.fromisoformat(value)

@@ -1,7 +1,5 @@
 """The one daily partitions definition every asset from raw on shares."""
 
-from datetime import date, timedelta
-
 import dagster as dg
 
 from retail_assets.settings import get_settings
@@ -10,17 +8,7 @@ from retail_assets.settings import get_settings
 MAX_DAYS_PER_CHUNK = 100
 
 _settings = get_settings()
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=_settings.partitions_start, timezone=_settings.timezone
-)
-
-
-def days_in_range(start: str, end: str) -> list[str]:
-    """Every business day from start to end inclusive, as YYYY-MM-DD."""
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
-    if last < first:
-        raise ValueError(f"partition range ends before it starts: {start}...{end}")
-    return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+daily_partitions = dg.DailyPartitionsDefinition(start_date=_settings.partitions_start, timezone=_settings.timezone)
 
 
 def chunks(days: list[str], size: int = MAX_DAYS_PER_CHUNK) -> list[list[str]]:

@@ -4,7 +4,10 @@ import os
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from retail_assets.settings import Settings, validate_day
 
@@ -22,13 +25,13 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What a range run did: success, its id, the checks it evaluated and the steps it skipped."""
+    """What a range run did: success, its id, the checks it evaluated, the steps that failed or never ran."""
 
     success: bool
     run_id: str
     checks: list[CheckOutcome]
     failed_steps: list[str]
-    skipped_steps: list[str]
+    steps_not_run: list[str]
 
 
 def use_dagster_home(settings: Settings) -> None:
@@ -38,9 +41,7 @@ def use_dagster_home(settings: Settings) -> None:
         os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
-def materialize_range(
-    defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance
-) -> RunOutcome:
+def materialize_range(defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance) -> RunOutcome:
     """Run the asset job over start...end as a single ranged run, as a single-run backfill does."""
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: validate_day(start, "start"),
@@ -53,7 +54,8 @@ def materialize_range(
         run_id=result.run_id,
         checks=[_check_outcome(event) for event in result.get_asset_check_evaluations()],
         failed_steps=[event.step_key for event in result.get_step_failure_events()],
-        skipped_steps=[event.step_key for event in result.get_step_skipped_events()],
+        # A step whose blocking check failed is not skipped but never started: compare with the job's steps.
+        steps_not_run=sorted(set(job.graph.node_names()) - {e.step_key for e in result.all_events if e.is_step_start}),
     )
 
 

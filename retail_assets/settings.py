@@ -28,6 +28,7 @@ class Settings:
     timezone: str
     partitions_start: str
     database_url: str | None
+    quarantine_error_rate: float
 
     @property
     def landing_root(self) -> Path:
@@ -43,11 +44,6 @@ class Settings:
     def catalog_path(self) -> Path:
         """The DuckDB file standing in for the Glue Data Catalog."""
         return self.home / "catalog.duckdb"
-
-    @property
-    def postgres_home(self) -> Path:
-        """Where the embedded PostgreSQL server keeps its data."""
-        return self.home / "postgres"
 
     @property
     def dagster_home(self) -> Path:
@@ -75,6 +71,17 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+def validate_rate(value: str) -> float:
+    """Return value as a share between 0 and 1, else raise SettingsError."""
+    try:
+        rate = float(value)
+    except ValueError as error:
+        raise SettingsError(f"RETAIL_QUARANTINE_ERROR_RATE must be a number, got {value!r}") from error
+    if not 0 <= rate <= 1:
+        raise SettingsError(f"RETAIL_QUARANTINE_ERROR_RATE must be between 0 and 1, got {value!r}")
+    return rate
+
+
 def settings_from(environ: dict[str, str]) -> Settings:
     """Build and validate Settings from a mapping of environment variables."""
     env = environ.get("RETAIL_ENV", "local").strip().lower()
@@ -89,6 +96,7 @@ def settings_from(environ: dict[str, str]) -> Settings:
             environ.get("RETAIL_PARTITIONS_START", DEFAULT_PARTITIONS_START), "RETAIL_PARTITIONS_START"
         ),
         database_url=environ.get("RETAIL_DATABASE_URL") or None,
+        quarantine_error_rate=validate_rate(environ.get("RETAIL_QUARANTINE_ERROR_RATE", "0.20")),
     )
 
 

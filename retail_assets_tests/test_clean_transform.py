@@ -11,12 +11,27 @@ from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
 from retail_assets_tests.conftest import BUSINESS_TIMEZONE
 
 DAY = "2017-03-12"  # clocks went forward in New York that night: midnight to midnight is 23 hours
-RAW_COLUMNS = [*CONTRACT_COLUMN_NAMES, "register", "_unparsed_line", "_source_object", "_source_md5",
-               "_source_bytes", "_line_number", "business_date"]
-RAW_SCHEMA = ", ".join(f"{name} {'bigint' if name in ('_source_bytes', '_line_number') else 'string'}"
-                       for name in RAW_COLUMNS)
-VALID = {"transaction_id": "T1", "sold_at": "2017-03-12 10:00:00", "store_id": "S1", "product_id": "P1",
-         "quantity": "2", "unit_price": "1.25"}
+RAW_COLUMNS = [
+    *CONTRACT_COLUMN_NAMES,
+    "register",
+    "_unparsed_line",
+    "_source_object",
+    "_source_md5",
+    "_source_bytes",
+    "_line_number",
+    "business_date",
+]
+RAW_SCHEMA = ", ".join(
+    f"{name} {'bigint' if name in ('_source_bytes', '_line_number') else 'string'}" for name in RAW_COLUMNS
+)
+VALID = {
+    "transaction_id": "T1",
+    "sold_at": "2017-03-12 10:00:00",
+    "store_id": "S1",
+    "product_id": "P1",
+    "quantity": "2",
+    "unit_price": "1.25",
+}
 A, B = "s3://landing/sales/2017-03-12/a.csv", "s3://landing/sales/2017-03-12/b.csv"
 
 # Raw rows by line number of object A: the landed values that differ from VALID.
@@ -52,20 +67,41 @@ CASES = {
     29: {"quantity": "999999999999999999", "unit_price": "99999999999999.9999"},  # the amount overflows
     30: {"transaction_id": " T30 ", "product_name": "  Milk ", "brand": "  ", "register": "till 4"},
     # Equal in every contract column after parsing, to line 40 of B (the same instant, "2" = "2.0", ...).
-    31: {"transaction_id": "D", "sold_at": "2017-03-12T14:00:00Z", "quantity": "2.0", "unit_price": "1.2500",
-         "discount": "0"},
+    31: {
+        "transaction_id": "D",
+        "sold_at": "2017-03-12T14:00:00Z",
+        "quantity": "2.0",
+        "unit_price": "1.2500",
+        "discount": "0",
+    },
     32: {"transaction_id": "D", "customer_id": "C1"},  # differs in customer_id only
     33: {"transaction_id": "Z", "quantity": "0"},  # equal to line 34 but rejected: zero_quantity, not duplicate
     34: {"transaction_id": "Z", "quantity": "0"},
 }
 B_CASES = {40: {"transaction_id": "D", "sold_at": "2017-03-12 10:00:00", "discount": ""}}
 REASONS = {
-    2: "unparseable_line", 3: "missing_transaction_id", 4: "missing_sold_at", 5: "missing_store_id",
-    6: "missing_product_id", 7: "missing_quantity", 8: "missing_unit_price", 9: "missing_transaction_id",
-    10: "invalid_sold_at", 11: "invalid_sold_at", 12: "invalid_quantity", 14: "invalid_unit_price",
-    16: "invalid_discount", 18: "negative_price", 19: "zero_quantity", 20: "negative_price",
-    22: "outside_partition", 25: "outside_partition", 28: "outside_partition", 29: "invalid_line_amount",
-    33: "zero_quantity", 34: "zero_quantity",
+    2: "unparseable_line",
+    3: "missing_transaction_id",
+    4: "missing_sold_at",
+    5: "missing_store_id",
+    6: "missing_product_id",
+    7: "missing_quantity",
+    8: "missing_unit_price",
+    9: "missing_transaction_id",
+    10: "invalid_sold_at",
+    11: "invalid_sold_at",
+    12: "invalid_quantity",
+    14: "invalid_unit_price",
+    16: "invalid_discount",
+    18: "negative_price",
+    19: "zero_quantity",
+    20: "negative_price",
+    22: "outside_partition",
+    25: "outside_partition",
+    28: "outside_partition",
+    29: "invalid_line_amount",
+    33: "zero_quantity",
+    34: "zero_quantity",
 }
 
 
@@ -74,8 +110,16 @@ def raw_frame(spark, cases: dict[int, dict], source: str = A, day: str = DAY):
     rows = []
     for line, changes in cases.items():
         row = dict.fromkeys(RAW_COLUMNS) | VALID | changes
-        rows.append(row | {"_source_object": source, "_source_md5": "0" * 32, "_source_bytes": 100,
-                           "_line_number": line, "business_date": day})
+        rows.append(
+            row
+            | {
+                "_source_object": source,
+                "_source_md5": "0" * 32,
+                "_source_bytes": 100,
+                "_line_number": line,
+                "business_date": day,
+            }
+        )
     return spark.createDataFrame([tuple(row[name] for name in RAW_COLUMNS) for row in rows], RAW_SCHEMA)
 
 
@@ -162,14 +206,27 @@ def test_duplicates_keep_the_first_by_source_object_and_line(cleaned):
 
 
 def test_cleaned_has_the_contract_columns_typed_and_no_extra_column(cleaned):
-    assert cleaned[2] == [*CONTRACT_COLUMN_NAMES, "line_amount", "is_return", "_source_object", "_line_number",
-                          "business_date"]
+    assert cleaned[2] == [
+        *CONTRACT_COLUMN_NAMES,
+        "line_amount",
+        "is_return",
+        "_source_object",
+        "_line_number",
+        "business_date",
+    ]
 
 
 def test_quarantine_keeps_every_landed_column_as_text_as_landed(cleaned):
     _, rejected, _, columns = cleaned
-    assert columns == [*CONTRACT_COLUMN_NAMES, "register", "_unparsed_line", "reason", "_source_object",
-                       "_line_number", "business_date"]
+    assert columns == [
+        *CONTRACT_COLUMN_NAMES,
+        "register",
+        "_unparsed_line",
+        "reason",
+        "_source_object",
+        "_line_number",
+        "business_date",
+    ]
     assert rejected[(A, 12)]["quantity"] == "3.5"
     assert rejected[(A, 5)]["store_id"] == "  "
     assert rejected[(A, 2)]["_unparsed_line"] == "T9,broken"
@@ -189,9 +246,15 @@ def test_clean_refuses_a_session_in_another_time_zone(spark):
 
 
 def test_run_writes_both_tables_per_day_and_empties_days_left_without_rows(spark, tmp_path):
-    args = {"JOB_NAME": "clean_sales", "raw_uri": str(tmp_path / "raw"), "cleaned_uri": str(tmp_path / "cleaned"),
-            "quarantine_uri": str(tmp_path / "quarantine"), "start_date": DAY, "end_date": "2017-03-13",
-            "business_timezone": BUSINESS_TIMEZONE}
+    args = {
+        "JOB_NAME": "clean_sales",
+        "raw_uri": str(tmp_path / "raw"),
+        "cleaned_uri": str(tmp_path / "cleaned"),
+        "quarantine_uri": str(tmp_path / "quarantine"),
+        "start_date": DAY,
+        "end_date": "2017-03-13",
+        "business_timezone": BUSINESS_TIMEZONE,
+    }
     raw = raw_frame(spark, {1: {}, 2: {"quantity": "0"}}).unionByName(raw_frame(spark, {1: {}}, day="2017-03-13"))
     write_days(raw, args["raw_uri"])
     counts = run(spark, args)

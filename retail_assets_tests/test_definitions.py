@@ -47,9 +47,12 @@ def test_definitions_load_without_network_or_processes(tmp_path):
 
 
 def test_workspace_graph_has_exactly_the_design_edges():
-    with dg.instance_for_test() as instance, WorkspaceProcessContext(
-        instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
-    ) as workspace:
+    with (
+        dg.instance_for_test() as instance,
+        WorkspaceProcessContext(
+            instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
+        ) as workspace,
+    ):
         request = workspace.create_request_context()
         assert request.get_code_location_error("retail_assets.definitions") is None
         graph = request.asset_graph

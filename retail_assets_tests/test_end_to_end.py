@@ -23,7 +23,7 @@ SYNTHETIC_DAYS = ["2024-03-08", "2024-03-09", "2024-03-10"]
 REAL_DAYS = [f"2017-03-{day:02d}" for day in range(5, 19)]  # two weeks around the 2017-03-12 DST change
 
 
-def materialize(home: Path, timezone: str, database_url: str, first: str, last: str) -> str:
+def materialize(home: Path, timezone: str, database_url: str, first: str, last: str, succeeds: bool = True) -> str:
     """Run `dagster asset materialize` over first...last as the README documents it; return its output."""
     env = {
         **os.environ,
@@ -36,11 +36,20 @@ def materialize(home: Path, timezone: str, database_url: str, first: str, last: 
     }
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "dagster", "asset", "materialize", "-m", "retail_assets.definitions",
-        "--select", "*", "--partition-range", f"{first}...{last}",
+        sys.executable,
+        "-m",
+        "dagster",
+        "asset",
+        "materialize",
+        "-m",
+        "retail_assets.definitions",
+        "--select",
+        "*",
+        "--partition-range",
+        f"{first}...{last}",
     ]
     result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    assert (result.returncode == 0) == succeeds, result.stdout[-5000:] + result.stderr[-5000:]
     return result.stdout + result.stderr
 
 
@@ -90,6 +99,7 @@ def test_second_run_leaves_postgres_identical(synthetic_home, postgres_url):
     before = table_rows(postgres_url, days)
     materialize(synthetic_home, "UTC", postgres_url, SYNTHETIC_DAYS[0], SYNTHETIC_DAYS[-1])
     assert table_rows(postgres_url, days) == before
+    assert_matches_oracle(synthetic_home, "UTC", postgres_url, SYNTHETIC_DAYS)  # the lake was replaced, not appended
 
 
 def test_changed_landing_file_replaces_its_day(synthetic_home, postgres_url):
@@ -103,6 +113,20 @@ def test_changed_landing_file_replaces_its_day(synthetic_home, postgres_url):
     materialize(synthetic_home, "UTC", postgres_url, day, day)
     assert_matches_oracle(synthetic_home, "UTC", postgres_url, [day])
     assert table_rows(postgres_url, others) == untouched
+
+
+def test_a_day_with_30_percent_bad_rows_stops_before_aurora(synthetic_home, postgres_url):
+    day = SYNTHETIC_DAYS[2]
+    good_version = table_rows(postgres_url, [date.fromisoformat(day)])
+    landed = expected_days(synthetic_home / "landing", "UTC", [day])[day]["landed"]
+    bad_rows = "".join(f"b{n},{day}T10:00:00Z,s1,p1,0,1.00\n" for n in range(landed // 2))
+    (synthetic_home / "landing" / "sales" / day / "bad_store.csv").write_text(
+        "transaction_id,sold_at,store_id,product_id,quantity,unit_price\n" + bad_rows
+    )
+    output = materialize(synthetic_home, "UTC", postgres_url, day, day, succeeds=False)
+    assert "blocking asset check failed" in output and "quarantine_rate" in output
+    assert "Dependencies for step final__daily_sales failed" in output
+    assert table_rows(postgres_url, [date.fromisoformat(day)]) == good_version
 
 
 def test_real_sales_two_weeks_across_dst_to_the_cent(tmp_path, postgres_url):

@@ -29,7 +29,12 @@ from glue_scripts.sales_contract import (
     missing_reason,
 )
 from retail_assets.cli import generate_command
-from retail_assets.landing.generator import BAD_REASONS, EXTRA_COLUMN, SUFFIXES, generate_landing
+from retail_assets.landing.generator import (
+    BAD_REASONS,
+    EXTRA_COLUMN,
+    SUFFIXES,
+    generate_landing,
+)
 from retail_assets.landing.timestamps import date_in, parse_sold_at
 
 TIMEZONE = "America/New_York"

@@ -13,9 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from glue_scripts.glue_job import business_days, parse_job_args
+from glue_scripts.glue_job import parse_job_args
 from glue_scripts.ingest_sales import run
 from glue_scripts.landing_readers import json_line_fields
+from glue_scripts.sales_contract import business_days
 from retail_assets_tests.conftest import PROJECT_ROOT
 
 DAY, EMPTY_DAY = "2017-03-12", "2017-03-13"
@@ -78,8 +79,13 @@ def write_landing(root: Path) -> dict[str, Path]:
 
 def ingest_args(tmp: Path, start: str = DAY, end: str = EMPTY_DAY) -> dict[str, str]:
     """The job arguments for a landing and raw root under tmp."""
-    return {"JOB_NAME": "ingest_sales", "landing_uri": str(tmp / "landing"), "raw_uri": str(tmp / "raw"),
-            "start_date": start, "end_date": end}
+    return {
+        "JOB_NAME": "ingest_sales",
+        "landing_uri": str(tmp / "landing"),
+        "raw_uri": str(tmp / "raw"),
+        "start_date": start,
+        "end_date": end,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +119,12 @@ def test_csv_values_are_text_with_lower_case_names_and_physical_line_numbers(lan
     _, _, rows, columns = landed
     first = rows[("store_1.csv", 2)]
     assert {k: first[k] for k in ("transaction_id", "sold_at", "store_id", "product_id", "quantity", "unit_price")} == {
-        "transaction_id": "T1", "sold_at": "2017-03-12 10:00:00", "store_id": "S1", "product_id": "P,1",
-        "quantity": "3.0", "unit_price": "1.50",
+        "transaction_id": "T1",
+        "sold_at": "2017-03-12 10:00:00",
+        "store_id": "S1",
+        "product_id": "P,1",
+        "quantity": "3.0",
+        "unit_price": "1.50",
     }
     assert first["loyalty_tier"] == "gold" and "loyalty_tier" in columns  # an extra column, kept in raw
     assert first["business_date"] == DAY and first["_unparsed_line"] is None
@@ -164,10 +174,27 @@ def test_parquet_values_as_text_with_row_numbers(landed):
 
 def test_raw_columns_are_text_then_lineage(landed):
     _, _, _, columns = landed
-    assert columns[:11] == ["transaction_id", "sold_at", "store_id", "product_id", "product_name", "category",
-                            "brand", "quantity", "unit_price", "discount", "customer_id"]
-    assert columns[-6:] == ["_unparsed_line", "_source_object", "_source_md5", "_source_bytes", "_line_number",
-                            "business_date"]
+    assert columns[:11] == [
+        "transaction_id",
+        "sold_at",
+        "store_id",
+        "product_id",
+        "product_name",
+        "category",
+        "brand",
+        "quantity",
+        "unit_price",
+        "discount",
+        "customer_id",
+    ]
+    assert columns[-6:] == [
+        "_unparsed_line",
+        "_source_object",
+        "_source_md5",
+        "_source_bytes",
+        "_line_number",
+        "business_date",
+    ]
 
 
 def test_rerun_replaces_the_day_and_empties_it_when_its_files_are_gone(spark, tmp_path):
@@ -225,15 +252,27 @@ def test_json_line_fields(line, fields):
 
 def test_business_days_are_inclusive_and_validated():
     assert business_days("2017-02-27", "2017-03-01") == ["2017-02-27", "2017-02-28", "2017-03-01"]
-    for start, end in [("2017-02-30", "2017-03-01"), ("2017-3-1", "2017-03-01"), ("../x", "2017-03-01"),
-                       ("2017-03-02", "2017-03-01")]:
+    for start, end in [
+        ("2017-02-30", "2017-03-01"),
+        ("2017-3-1", "2017-03-01"),
+        ("../x", "2017-03-01"),
+        ("2017-03-02", "2017-03-01"),
+    ]:
         with pytest.raises(ValueError):
             business_days(start, end)
 
 
 def test_job_arguments_ignore_what_glue_and_pipes_add():
-    argv = ["--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-disable", "--dagster-pipes-context", "e30=",
-            "--raw_uri", "s3://lake/raw/sales"]
+    argv = [
+        "--JOB_NAME",
+        "j",
+        "--job-bookmark-option",
+        "job-bookmark-disable",
+        "--dagster-pipes-context",
+        "e30=",
+        "--raw_uri",
+        "s3://lake/raw/sales",
+    ]
     assert parse_job_args(["JOB_NAME", "raw_uri"], argv) == {"JOB_NAME": "j", "raw_uri": "s3://lake/raw/sales"}
 
 
@@ -241,7 +280,10 @@ def test_job_arguments_ignore_what_glue_and_pipes_add():
 def test_a_script_run_without_its_arguments_says_which_are_missing(script):
     result = subprocess.run(
         [sys.executable, f"glue_scripts/{script}", "--start_date", DAY],
-        cwd=PROJECT_ROOT, env={"PYTHONPATH": PROJECT_ROOT, "PATH": ""}, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": PROJECT_ROOT, "PATH": ""},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "the following arguments are required: --JOB_NAME" in result.stderr

@@ -75,9 +75,10 @@ def test_rows_move_to_their_local_day_not_their_utc_day(landed, sample):
     assert 0.15 < len(moved) / len(days) < 0.19  # the README's 17%
     line, local, utc = lines[moved[0] + 1], days[moved[0]], utc_days[moved[0]]
     assert line in (root / f"sales/{local}/sales_2017.csv").read_bytes()
-    assert not (root / f"sales/{utc}/sales_2017.csv").exists() or line not in (
-        root / f"sales/{utc}/sales_2017.csv"
-    ).read_bytes()
+    assert (
+        not (root / f"sales/{utc}/sales_2017.csv").exists()
+        or line not in (root / f"sales/{utc}/sales_2017.csv").read_bytes()
+    )
 
 
 def test_landing_again_is_idempotent(landed):

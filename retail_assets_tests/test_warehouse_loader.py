@@ -15,28 +15,19 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from retail_assets.warehouse.loader import daily_totals, replace_days, table_rows
+from retail_assets.warehouse.loader import (
+    DAILY_SALES_SCHEMA,
+    daily_totals,
+    replace_days,
+    table_rows,
+)
 from retail_assets.warehouse.migrations import migrate, migration_files
 
 # Days far from any real data, so the tests can share RETAIL_DATABASE_URL with other suites.
 FIRST_DAY = dt.date(1991, 1, 1)
 TEST_DAYS = [FIRST_DAY + dt.timedelta(days=n) for n in range(40)]
 
-SCHEMA = pa.schema([
-    ("business_date", pa.date32()),
-    ("store_id", pa.string()),
-    ("product_id", pa.string()),
-    ("product_name", pa.string()),
-    ("category", pa.string()),
-    ("brand", pa.string()),
-    ("units_sold", pa.int64()),
-    ("units_returned", pa.int64()),
-    ("gross_revenue", pa.decimal128(18, 4)),
-    ("returns_amount", pa.decimal128(18, 4)),
-    ("net_revenue", pa.decimal128(18, 4)),
-    ("transactions", pa.int64()),
-    ("customers", pa.int64()),
-])
+SCHEMA = DAILY_SALES_SCHEMA
 
 
 def day(n: int) -> dt.date:
@@ -46,11 +37,19 @@ def day(n: int) -> dt.date:
 def sale(business_date: dt.date, store: str, product: str, net: str = "1.0000", **overrides) -> dict:
     """One daily_sales row; net revenue drives the money columns unless overridden."""
     row = {
-        "business_date": business_date, "store_id": store, "product_id": product,
-        "product_name": f"Product {product}", "category": "Toys", "brand": None,
-        "units_sold": 2, "units_returned": 0,
-        "gross_revenue": Decimal(net), "returns_amount": Decimal("0"), "net_revenue": Decimal(net),
-        "transactions": 1, "customers": 1,
+        "business_date": business_date,
+        "store_id": store,
+        "product_id": product,
+        "product_name": f"Product {product}",
+        "category": "Toys",
+        "brand": None,
+        "units_sold": 2,
+        "units_returned": 0,
+        "gross_revenue": Decimal(net),
+        "returns_amount": Decimal("0"),
+        "net_revenue": Decimal(net),
+        "transactions": 1,
+        "customers": 1,
     }
     row.update(overrides)
     return row
@@ -71,9 +70,7 @@ def db(postgres_url: str) -> Iterator[str]:
 def test_migrate_twice_is_a_noop(db: str) -> None:
     def recorded() -> list[tuple]:
         with psycopg.connect(db) as conn:
-            return conn.execute(
-                "SELECT version, applied_at FROM retail.schema_migrations ORDER BY version"
-            ).fetchall()
+            return conn.execute("SELECT version, applied_at FROM retail.schema_migrations ORDER BY version").fetchall()
 
     before = recorded()
     assert migrate(db) == []
@@ -104,8 +101,16 @@ def test_concurrent_migrations_apply_each_file_once(db: str) -> None:
 def test_replace_days_inserts_rows_exactly(db: str) -> None:
     rows = [
         sale(day(0), "S1", "P1", "19.9900", brand="Acme"),
-        sale(day(0), "S1", "P2", "-5.5000", units_sold=0, units_returned=1, gross_revenue=Decimal("0"),
-             returns_amount=Decimal("5.5")),
+        sale(
+            day(0),
+            "S1",
+            "P2",
+            "-5.5000",
+            units_sold=0,
+            units_returned=1,
+            gross_revenue=Decimal("0"),
+            returns_amount=Decimal("5.5"),
+        ),
     ]
     result = replace_days(db, table(*rows), [day(0)])
     assert (result.rows_deleted, result.rows_inserted, result.days) == (0, 2, (day(0),))
@@ -123,20 +128,19 @@ def test_replacing_a_day_twice_gives_the_same_rows(db: str) -> None:
 
 
 def test_fewer_rows_remove_the_old_ones_and_other_days_stay(db: str) -> None:
-    replace_days(db, table(sale(day(2), "S1", "P1"), sale(day(2), "S1", "P2"), sale(day(3), "S1", "P1")),
-                 [day(2), day(3)])
+    replace_days(
+        db, table(sale(day(2), "S1", "P1"), sale(day(2), "S1", "P2"), sale(day(3), "S1", "P1")), [day(2), day(3)]
+    )
     with psycopg.connect(db) as conn:
-        untouched = conn.execute(
-            "SELECT * FROM retail.daily_sales WHERE business_date = %s", (day(3),)
-        ).fetchall()
+        untouched = conn.execute("SELECT * FROM retail.daily_sales WHERE business_date = %s", (day(3),)).fetchall()
     result = replace_days(db, table(sale(day(2), "S1", "P2", "8.0000")), [day(2)])
     assert (result.rows_deleted, result.rows_inserted) == (2, 1)
     assert table_rows(db, [day(2)]) == [sale(day(2), "S1", "P2", "8.0000")]
     with psycopg.connect(db) as conn:
         # Same values and same loaded_at: day 3 was not rewritten.
-        assert conn.execute(
-            "SELECT * FROM retail.daily_sales WHERE business_date = %s", (day(3),)
-        ).fetchall() == untouched
+        assert (
+            conn.execute("SELECT * FROM retail.daily_sales WHERE business_date = %s", (day(3),)).fetchall() == untouched
+        )
 
 
 def test_days_without_rows_end_up_empty(db: str) -> None:
@@ -145,8 +149,14 @@ def test_days_without_rows_end_up_empty(db: str) -> None:
     assert (result.rows_deleted, result.rows_inserted) == (2, 1)
     totals = daily_totals(db, [day(4), day(5)])
     assert totals[day(4)]["rows"] == 1
-    assert totals[day(5)] == {"rows": 0, "units_sold": 0, "units_returned": 0, "gross_revenue": Decimal("0"),
-                              "returns_amount": Decimal("0"), "net_revenue": Decimal("0")}
+    assert totals[day(5)] == {
+        "rows": 0,
+        "units_sold": 0,
+        "units_returned": 0,
+        "gross_revenue": Decimal("0"),
+        "returns_amount": Decimal("0"),
+        "net_revenue": Decimal("0"),
+    }
 
 
 def test_money_stays_exact(db: str) -> None:
@@ -175,9 +185,7 @@ def test_rows_outside_the_days_are_refused(db: str) -> None:
 
 
 def test_float_money_and_wrong_columns_are_refused(db: str) -> None:
-    floats = table(sale(day(10), "S1", "P1")).set_column(
-        10, "net_revenue", pa.array([1.0], pa.float64())
-    )
+    floats = table(sale(day(10), "S1", "P1")).set_column(10, "net_revenue", pa.array([1.0], pa.float64()))
     with pytest.raises(ValueError, match="decimal128"):
         replace_days(db, floats, [day(10)])
     with pytest.raises(ValueError, match="missing"):

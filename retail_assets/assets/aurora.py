@@ -8,26 +8,9 @@ from retail_assets.assets.ranges import partition_days
 from retail_assets.partitions import chunks, daily_partitions
 from retail_assets.resources.lake import Lake
 from retail_assets.resources.warehouse import Warehouse
+from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 
 AURORA_DAILY_SALES = dg.AssetKey(["aurora", "daily_sales"])
-MONEY = pa.decimal128(18, 4)
-DAILY_SALES_SCHEMA = pa.schema(
-    [
-        ("business_date", pa.date32()),
-        ("store_id", pa.string()),
-        ("product_id", pa.string()),
-        ("product_name", pa.string()),
-        ("category", pa.string()),
-        ("brand", pa.string()),
-        ("units_sold", pa.int64()),
-        ("units_returned", pa.int64()),
-        ("gross_revenue", MONEY),
-        ("returns_amount", MONEY),
-        ("net_revenue", MONEY),
-        ("transactions", pa.int64()),
-        ("customers", pa.int64()),
-    ]
-)
 
 
 def rows_to_load(final_rows: pa.Table | None) -> pa.Table:

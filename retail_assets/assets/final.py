@@ -25,9 +25,9 @@ def final_daily_sales(context: dg.AssetExecutionContext, athena: Athena, crawler
     """Rewrite the days of the range with one INSERT ... SELECT per chunk, then crawl final."""
     rows_by_day: dict[str, int] = {}
     for chunk in chunks(partition_days(context)):
-        outcome = athena.replace_days(lake, "insert_final_daily_sales", chunk)
-        rows_by_day.update(outcome.rows_by_day)
-        context.log.info(f"{chunk[0]}...{chunk[-1]}: {sum(outcome.rows_by_day.values())} rows")
+        written = athena.replace_days(lake, "insert_final_daily_sales", chunk)
+        rows_by_day.update(written)
+        context.log.info(f"{chunk[0]}...{chunk[-1]}: {sum(written.values())} rows")
     columns = crawler.crawl(lake, "final", "daily_sales")
     return dg.MaterializeResult(
         metadata={

@@ -4,14 +4,14 @@ from collections.abc import Iterable, Mapping
 
 import dagster as dg
 
-from retail_assets.partitions import days_in_range
+from glue_scripts.sales_contract import business_days
 from retail_assets.settings import validate_day
 
 
 def partition_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
     """The business days the run targets, validated before they reach a path or a query."""
     key_range = context.partition_key_range
-    return days_in_range(validate_day(key_range.start, "partition"), validate_day(key_range.end, "partition"))
+    return business_days(validate_day(key_range.start, "partition"), validate_day(key_range.end, "partition"))
 
 
 def merge_metadata(parts: Iterable[Mapping[str, dg.MetadataValue]]) -> dict[str, dg.MetadataValue]:
@@ -25,6 +25,8 @@ def merge_metadata(parts: Iterable[Mapping[str, dg.MetadataValue]]) -> dict[str,
 
 def _combine(first: dg.MetadataValue, second: dg.MetadataValue) -> dg.MetadataValue:
     """One metadata value from two chunks' values."""
+    if isinstance(first, dg.BoolMetadataValue) and isinstance(second, dg.BoolMetadataValue):
+        return dg.MetadataValue.bool(first.value or second.value)
     if isinstance(first, dg.IntMetadataValue) and isinstance(second, dg.IntMetadataValue):
         return dg.MetadataValue.int(first.value + second.value)
     if isinstance(first, dg.JsonMetadataValue) and isinstance(second, dg.JsonMetadataValue):

@@ -1,1 +1,33 @@
-"""Asset checks, per partition range."""
+"""Asset checks on every layer, per partition range; the blocking ones stop the layers below."""
+
+from retail_assets.checks.aurora_checks import aurora_reconciles_with_final
+from retail_assets.checks.cleaned_checks import (
+    cleaned_sales_model,
+    quarantine_rate,
+    quarantine_sales_model,
+    rows_conserved,
+)
+from retail_assets.checks.final_checks import (
+    daily_sales_model,
+    final_reconciles_with_cleaned,
+)
+from retail_assets.checks.raw_checks import (
+    landing_day_has_objects,
+    landing_schema_matches_contract,
+    landing_values_parse,
+    raw_matches_landing,
+)
+
+ALL_CHECKS = [
+    landing_day_has_objects,
+    landing_values_parse,
+    raw_matches_landing,
+    landing_schema_matches_contract,
+    cleaned_sales_model,
+    rows_conserved,
+    quarantine_rate,
+    quarantine_sales_model,
+    daily_sales_model,
+    final_reconciles_with_cleaned,
+    aurora_reconciles_with_final,
+]

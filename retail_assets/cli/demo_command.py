@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     generate_landing(
         settings.landing_root, start, args.days, args.seed, settings.timezone, args.rows_per_day, progress=True
     )
-    from retail_assets.definitions import defs  # after DAGSTER_HOME is set; loading starts nothing
+    from retail_assets.definitions import (
+        defs,  # after DAGSTER_HOME is set; loading starts nothing
+    )
 
     print(f"Materializing every asset for {start}...{yesterday} as one run (checks included)...")
     with dg.DagsterInstance.get() as instance:
@@ -43,12 +45,18 @@ def run(args: argparse.Namespace) -> int:
     days = [(start + timedelta(days=offset)).isoformat() for offset in range(args.days)]
     print(f"\nRun {outcome.run_id}: {'succeeded' if outcome.success else 'FAILED'}\n")
     print(format_summary(*summarize(resources["lake"], resources["warehouse"], days)))
-    print("\n" + format_table(
-        ["asset", "check", "result", "severity", "detail"],
-        [[c.asset, c.check, "passed" if c.passed else "FAILED", c.severity, c.description or ""] for c in outcome.checks],
-    ))
+    print(
+        "\n"
+        + format_table(
+            ["asset", "check", "result", "severity", "detail"],
+            [
+                [c.asset, c.check, "passed" if c.passed else "FAILED", c.severity, c.description or ""]
+                for c in outcome.checks
+            ],
+        )
+    )
     if outcome.failed_steps:
-        print(f"\nFailed steps: {', '.join(outcome.failed_steps)}; skipped: {', '.join(outcome.skipped_steps)}")
+        print(f"\nFailed: {', '.join(outcome.failed_steps)}. Not run: {', '.join(outcome.steps_not_run) or 'none'}")
     print(
         "\nOpen the UI on this run's data:  make ui   (then http://127.0.0.1:3000)\n"
         'Query the warehouse:             psql "$(.venv/bin/retail-assets warehouse-url)" '

@@ -3,7 +3,12 @@
 import argparse
 import sys
 
-from retail_assets.cli import demo_command, generate_command, land_command, warehouse_command
+from retail_assets.cli import (
+    demo_command,
+    generate_command,
+    land_command,
+    warehouse_command,
+)
 from retail_assets.settings import SettingsError, get_settings
 
 

@@ -29,8 +29,8 @@ from glue_scripts.sales_contract import (
     invalid_reason,
     missing_reason,
 )
-from retail_assets.landing.catalog import Catalog, Product, Store, build_catalog
 from retail_assets.landing.objects import write_object
+from retail_assets.landing.retailer import Catalog, Product, Store, build_catalog
 from retail_assets.landing.timestamps import business_zone
 
 RETURN_RATE = 0.03  # kept lines that are returns (negative quantity)

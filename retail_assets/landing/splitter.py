@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format
+from glue_scripts.sales_contract import (
+    LANDING_TABLE_PREFIX,
+    data_file_format,
+    normalized_column_name,
+)
 from retail_assets.landing.objects import publish_file
 from retail_assets.landing.timestamps import business_date_of, business_zone, date_in
 
@@ -310,7 +314,7 @@ def _merge_parquet(pieces: list[Path], schema: pa.Schema, target: Path) -> Path:
 
 def _sold_at_index(path: Path, where: str, names: list[str]) -> int:
     """Position of the one column named sold_at, matched case-insensitively."""
-    found = [index for index, name in enumerate(names) if name.lower() == SOLD_AT]
+    found = [index for index, name in enumerate(names) if normalized_column_name(name) == SOLD_AT]
     if len(found) != 1:
         problem = "no sold_at column" if not found else "more than one sold_at column"
         raise LandingError(f"{path}: {where}: {problem}, so the business day of its rows is unknown")

@@ -27,34 +27,29 @@ class InsertStatement:
     zone: str
     table: str
     select: exp.Expression
-    text: str
+
+    @property
+    def sources(self) -> list[tuple[str, str]]:
+        """The (zone, table) pairs the SELECT reads."""
+        return [validate_table(table.db, table.name) for table in self.select.find_all(exp.Table)]
 
 
 def load_insert(name: str) -> InsertStatement:
     """Parse sql/<name>.sql (Athena dialect) into its target table and SELECT."""
-    text = (SQL_DIR / f"{name}.sql").read_text()
-    statement = sqlglot.parse_one(text, read="athena")
+    statement = sqlglot.parse_one((SQL_DIR / f"{name}.sql").read_text(), read="athena")
     if not isinstance(statement, exp.Insert):
         raise ValueError(f"{name}.sql must be one INSERT INTO ... SELECT statement")
     target = statement.this
     zone, table = validate_table(target.db, target.name)
-    return InsertStatement(zone, table, statement.expression, text)
-
-
-@dataclass(frozen=True)
-class InsertOutcome:
-    """What one statement wrote."""
-
-    rows_by_day: dict[str, int]
-    engine_statement: str
+    return InsertStatement(zone, table, statement.expression)
 
 
 class Athena(dg.ConfigurableResource):
     """Runs an INSERT file for a contiguous chunk of days, after clearing those days of the target."""
 
     @abstractmethod
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> InsertOutcome:
-        """Rewrite exactly the given days of the statement's target table."""
+    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> dict[str, int]:
+        """Rewrite exactly the given days of the statement's target table; return rows written per day."""
 
 
 class LocalAthena(Athena):
@@ -62,13 +57,22 @@ class LocalAthena(Athena):
 
     catalog_path: str
 
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> InsertOutcome:
+    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> dict[str, int]:
         statement = load_insert(sql_name)
-        duckdb_sql = statement.select.sql(dialect="duckdb")
         with catalog_connection(Path(self.catalog_path)) as connection:
-            result = connection.sql(duckdb_sql, params=[days[0], days[-1]]).to_arrow_table()
-        rows_by_day = publish_days(lake, statement.zone, statement.table, days, result)
-        return InsertOutcome(rows_by_day, duckdb_sql)
+            if all(table_exists(connection, *source) for source in statement.sources):
+                sql = statement.select.sql(dialect="duckdb")
+                result = connection.sql(sql, params=[days[0], days[-1]]).to_arrow_table()
+            else:
+                # A crawler creates no table over an empty zone: the query reads nothing, and the days empty.
+                result = pa.table({PARTITION_COLUMN: pa.array([], pa.string())})
+        return publish_days(lake, statement.zone, statement.table, days, result)
+
+
+def table_exists(connection, zone: str, table: str) -> bool:
+    """Whether the catalog holds zone.table."""
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+    return connection.execute(query, [zone, table]).fetchall()[0][0] > 0
 
 
 def publish_days(lake: Lake, zone: str, table: str, days: list[str], rows: pa.Table) -> dict[str, int]:
@@ -90,17 +94,29 @@ def publish_days(lake: Lake, zone: str, table: str, days: list[str], rows: pa.Ta
                 filesystem.create_dir(f"{staging}/new/{day}")
                 pq.write_table(day_rows, f"{staging}/new/{day}/part-00000.parquet", filesystem=filesystem)
         filesystem.create_dir(f"{staging}/old")
-        for day in days:
-            new_path = f"{staging}/new/{day}" if counts[day] else None
-            swap_day(filesystem, lake.day_path(zone, table, day), new_path, f"{staging}/old/{day}")
+        for index, day in enumerate(days):
+            try:
+                swap_day(filesystem, lake.day_path(zone, table, day), f"{staging}/new/{day}", f"{staging}/old/{day}")
+            except Exception:
+                # Put back the previous good data of the days swapped so far, and of the one that failed half-way.
+                for touched in days[: index + 1]:
+                    day_path = lake.day_path(zone, table, touched)
+                    swap_day(filesystem, day_path, f"{staging}/old/{touched}", f"{staging}/failed/{touched}")
+                raise
     finally:
         filesystem.delete_dir(staging)
     return counts
 
 
-def swap_day(filesystem: pafs.FileSystem, day_path: str, new_path: str | None, retired_path: str) -> None:
-    """Replace a day's folder by new_path (or remove it): the old folder moves aside, the new one in."""
-    if filesystem.get_file_info(day_path).type == pafs.FileType.Directory:
+def swap_day(filesystem: pafs.FileSystem, day_path: str, new_path: str, retired_path: str) -> None:
+    """Move a day's folder (if any) to retired_path, then new_path (if any) into its place."""
+    if _is_dir(filesystem, day_path):
+        filesystem.create_dir(retired_path.rsplit("/", 1)[0])
         filesystem.move(day_path, retired_path)
-    if new_path:
+    if _is_dir(filesystem, new_path):
         filesystem.move(new_path, day_path)
+
+
+def _is_dir(filesystem: pafs.FileSystem, path: str) -> bool:
+    """Whether path is a folder."""
+    return filesystem.get_file_info(path).type == pafs.FileType.Directory

@@ -59,20 +59,9 @@ class LocalCrawler(Crawler):
         glob = f"{lake.table_path(zone, table)}/{PARTITION_COLUMN}=*/*.parquet"
         with catalog_connection(Path(self.catalog_path)) as connection:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {zone}")
-            if not connection.execute("SELECT count(*) FROM glob(?)", [glob]).fetchone()[0]:
+            if not connection.execute("SELECT count(*) FROM glob(?)", [glob]).fetchall()[0][0]:
                 # A crawler over an empty prefix creates no table; drop a stale one.
                 connection.execute(f"DROP VIEW IF EXISTS {zone}.{table}")
                 return []
             connection.execute(f"CREATE OR REPLACE VIEW {zone}.{table} AS SELECT * FROM {parquet_scan(glob)}")
             return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {zone}.{table}").fetchall()]
-
-    def table_columns(self, zone: str, table: str) -> list[tuple[str, str]]:
-        """The catalog's current columns of a table (empty when it has none)."""
-        zone, table = validate_table(zone, table)
-        with catalog_connection(Path(self.catalog_path)) as connection:
-            rows = connection.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [zone, table],
-            ).fetchall()
-        return [(name, type_) for name, type_ in rows]

@@ -17,7 +17,7 @@ def local_resources(settings: Settings) -> dict[str, Any]:
         "glue": LocalGlueJobs(),
         "crawler": LocalCrawler(catalog_path=str(settings.catalog_path)),
         "athena": LocalAthena(catalog_path=str(settings.catalog_path)),
-        "warehouse": LocalWarehouse(postgres_home=str(settings.postgres_home)),
+        "warehouse": LocalWarehouse(retail_home=str(settings.home)),
     }
 
 

@@ -48,6 +48,8 @@ class LocalGlueJobs(GlueJobs):
             "PYSPARK_PYTHON": sys.executable,
             "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
             "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.spark_driver_memory} pyspark-shell",
+            # Pipes passes the whole environment on; the warehouse URL holds a password Spark never needs.
+            "RETAIL_DATABASE_URL": "",
         }
         client = dg.PipesSubprocessClient(env=env, cwd=str(PROJECT_ROOT))
         return client.run(context=context, command=command).get_results()

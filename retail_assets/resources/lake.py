@@ -10,7 +10,11 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, PARTITION_COLUMN
+from glue_scripts.sales_contract import (
+    LANDING_TABLE_PREFIX,
+    PARTITION_COLUMN,
+    is_hidden,
+)
 from retail_assets.settings import validate_day
 
 ZONES = ("raw", "cleaned", "quarantine", "final")
@@ -69,12 +73,15 @@ class Lake(dg.ConfigurableResource):
         return f"{self.table_path(zone, table)}/{PARTITION_COLUMN}={validate_day(day)}"
 
     def landing_objects(self, day: str) -> list[LandingObject]:
-        """The objects landed for a business day, sorted by key (empty when none)."""
-        prefix = f"{self.landing_base()}/{LANDING_TABLE_PREFIX}/{validate_day(day)}"
-        selector = pafs.FileSelector(prefix, recursive=True, allow_not_found=True)
-        found = [info for info in self.filesystem().get_file_info(selector) if info.is_file]
-        base_length = len(self.landing_base()) + 1
-        return sorted(LandingObject(info.path[base_length:], info.size) for info in found)
+        """The objects landed for a business day that ingest reads (hidden ones left out), sorted by key."""
+        day_prefix = f"{LANDING_TABLE_PREFIX}/{validate_day(day)}/"
+        selector = pafs.FileSelector(f"{self.landing_base()}/{day_prefix}", recursive=True, allow_not_found=True)
+        objects = []
+        for info in self.filesystem().get_file_info(selector):
+            key = info.path[len(self.landing_base()) + 1 :]
+            if info.is_file and not is_hidden(key.removeprefix(day_prefix)):
+                objects.append(LandingObject(key, info.size))
+        return sorted(objects)
 
     def existing_days(self, zone: str, table: str, days: list[str]) -> list[str]:
         """The days among days that have a partition folder in the table."""
@@ -85,7 +92,9 @@ class Lake(dg.ConfigurableResource):
         """Row count of each day, from Parquet footers only (0 for a day without data)."""
         present = set(self.existing_days(zone, table, days))
         return {
-            day: ds.dataset(self.day_path(zone, table, day), filesystem=self.filesystem(), format="parquet").count_rows()
+            day: ds.dataset(
+                self.day_path(zone, table, day), filesystem=self.filesystem(), format="parquet"
+            ).count_rows()
             if day in present
             else 0
             for day in days
@@ -100,13 +109,20 @@ class Lake(dg.ConfigurableResource):
             if info.is_file and info.base_name.endswith(".parquet") and not info.base_name.startswith(("_", "."))
         )
 
+    def days_schema(self, zone: str, table: str, days: list[str]) -> pa.Schema | None:
+        """The unified schema of the days' files, from their footers (None when no day has data)."""
+        files = [path for day in days for path in self.day_files(zone, table, day)]
+        if not files:
+            return None
+        # Days written by different runs may differ in extra columns: one schema holds them all.
+        return pa.unify_schemas([pq.read_schema(path, filesystem=self.filesystem()) for path in files])
+
     def read_days(self, zone: str, table: str, days: list[str], columns: list[str] | None = None) -> pa.Table | None:
         """The rows of the given days (None when no day has data), business_date included."""
         files = [path for day in days for path in self.day_files(zone, table, day)]
         if not files:
             return None
         filesystem = self.filesystem()
-        # Days written by different runs may differ in extra columns: read them under one unified schema.
         schema = pa.unify_schemas([pq.read_schema(path, filesystem=filesystem) for path in files])
         dataset = ds.dataset(
             files,

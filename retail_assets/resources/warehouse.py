@@ -9,7 +9,12 @@ import pyarrow as pa
 
 from retail_assets.settings import get_settings
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
-from retail_assets.warehouse.loader import LoadResult, daily_totals, replace_days
+from retail_assets.warehouse.loader import (
+    LoadResult,
+    daily_totals,
+    duplicate_keys,
+    replace_days,
+)
 from retail_assets.warehouse.migrations import migrate
 
 
@@ -32,13 +37,19 @@ class Warehouse(dg.ConfigurableResource):
         migrate(conninfo)
         return daily_totals(conninfo, [date.fromisoformat(day) for day in days])
 
+    def duplicate_keys(self, days: list[str]) -> list[dict]:
+        """Primary keys held more than once among the days."""
+        conninfo = self.conninfo()
+        migrate(conninfo)
+        return duplicate_keys(conninfo, [date.fromisoformat(day) for day in days])
+
 
 class LocalWarehouse(Warehouse):
     """RETAIL_DATABASE_URL when given, else the project's own PostgreSQL server under RETAIL_HOME."""
 
-    postgres_home: str
+    retail_home: str
 
     def conninfo(self) -> str:
         # Read at run time, not stored as resource config: config is shown in the UI, the URL holds a secret.
         database_url = get_settings().database_url
-        return database_url or EmbeddedPostgres(Path(self.postgres_home)).url()
+        return database_url or EmbeddedPostgres(Path(self.retail_home)).url()

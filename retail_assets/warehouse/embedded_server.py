@@ -152,8 +152,15 @@ class EmbeddedPostgres:
         except KeyError:
             log.info("Creating system user %r to run PostgreSQL (it refuses to run as root)", SYSTEM_USER)
             subprocess.run(
-                ["useradd", "--system", "--user-group", "--no-create-home",
-                 "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+                [
+                    "useradd",
+                    "--system",
+                    "--user-group",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    SYSTEM_USER,
+                ],
                 check=True,
             )
             return pwd.getpwnam(SYSTEM_USER)
@@ -171,8 +178,9 @@ class EmbeddedPostgres:
             mode = directory.stat().st_mode
             if not mode & 0o001:
                 directory.chmod(mode | 0o001)
-                log.info("Added o+x (traverse only) to %s so that user %r can reach the cluster",
-                         directory, SYSTEM_USER)
+                log.info(
+                    "Added o+x (traverse only) to %s so that user %r can reach the cluster", directory, SYSTEM_USER
+                )
 
     def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a PostgreSQL tool, as the system user when we are root."""
@@ -213,8 +221,18 @@ class EmbeddedPostgres:
             handle.write(password)
         self._give_to_system_user(pwfile)
         try:
-            self._pg("initdb", "-D", str(self.data_dir), "-U", ROLE, f"--pwfile={pwfile}",
-                     "-E", "UTF8", "--locale=C", "--auth=scram-sha-256")
+            self._pg(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                ROLE,
+                f"--pwfile={pwfile}",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth=scram-sha-256",
+            )
         finally:
             pwfile.unlink(missing_ok=True)
 
@@ -256,11 +274,23 @@ class EmbeddedPostgres:
         port = self._choose_port()
         if self._as_root():
             self._open_ancestors()  # an ancestor may have been re-tightened since initdb
-        log.info("Starting embedded PostgreSQL on 127.0.0.1:%d (data in %s, log in %s)",
-                 port, self.data_dir, self.log_file)
+        log.info(
+            "Starting embedded PostgreSQL on 127.0.0.1:%d (data in %s, log in %s)", port, self.data_dir, self.log_file
+        )
         started = time.monotonic()
-        self._pg("pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file),
-                 "-w", "-t", str(int(READY_TIMEOUT_S)), "-o", f"-p {port}")
+        self._pg(
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-w",
+            "-t",
+            str(int(READY_TIMEOUT_S)),
+            "-o",
+            f"-p {port}",
+        )
         self._wait_ready(port, started + READY_TIMEOUT_S)
         log.info("Embedded PostgreSQL ready in %.1fs", time.monotonic() - started)
         return port

@@ -1,4 +1,4 @@
-"""Load days of final/daily_sales into PostgreSQL table retail.daily_sales, each load replacing whole days atomically."""
+"""Load days of final/daily_sales into retail.daily_sales, each load replacing whole days atomically."""
 
 from __future__ import annotations
 
@@ -15,11 +15,26 @@ from psycopg.rows import dict_row
 
 TABLE = "retail.daily_sales"
 STAGING = "daily_sales_staging"
-COLUMNS = (
-    "business_date", "store_id", "product_id", "product_name", "category", "brand",
-    "units_sold", "units_returned", "gross_revenue", "returns_amount", "net_revenue",
-    "transactions", "customers",
+MONEY = pa.decimal128(18, 4)
+# retail.daily_sales as Arrow sees it (migrations/001 is the DDL); loaded_at is the table's own.
+DAILY_SALES_SCHEMA = pa.schema(
+    [
+        ("business_date", pa.date32()),
+        ("store_id", pa.string()),
+        ("product_id", pa.string()),
+        ("product_name", pa.string()),
+        ("category", pa.string()),
+        ("brand", pa.string()),
+        ("units_sold", pa.int64()),
+        ("units_returned", pa.int64()),
+        ("gross_revenue", MONEY),
+        ("returns_amount", MONEY),
+        ("net_revenue", MONEY),
+        ("transactions", pa.int64()),
+        ("customers", pa.int64()),
+    ]
 )
+COLUMNS = tuple(DAILY_SALES_SCHEMA.names)
 MONEY_COLUMNS = ("gross_revenue", "returns_amount", "net_revenue")
 # First key of the two-key advisory locks that serialise loads of the same day ("RETA" in ASCII).
 _DAY_LOCK_NAMESPACE = 0x52455441
@@ -89,6 +104,18 @@ def table_rows(conninfo: str, days: Iterable[dt.date]) -> list[dict[str, object]
         return conn.execute(query, (list(_normalise_days(days)),)).fetchall()
 
 
+def duplicate_keys(conninfo: str, days: Iterable[dt.date], limit: int = 20) -> list[dict[str, object]]:
+    """Primary keys stored more than once among `days` (a table created without its key would allow it)."""
+    query = f"""
+        SELECT business_date, store_id, product_id, count(*) AS copies FROM {TABLE}
+        WHERE business_date = ANY(%s)
+        GROUP BY business_date, store_id, product_id HAVING count(*) > 1
+        ORDER BY business_date, store_id, product_id LIMIT %s
+    """
+    with psycopg.connect(conninfo, row_factory=dict_row) as conn:
+        return conn.execute(query, (list(_normalise_days(days)), limit)).fetchall()
+
+
 def _normalise_days(days: Iterable[dt.date]) -> tuple[dt.date, ...]:
     """Sorted distinct days; datetimes are refused since they never equal a business date."""
     days = set(days)
@@ -114,9 +141,7 @@ def _validated(rows: pa.Table, days: tuple[dt.date, ...]) -> pa.Table:
     present = pc.unique(rows["business_date"]).to_pylist()
     outside = [d for d in present if d not in days]
     if outside:
-        raise ValueError(
-            f"rows hold business dates outside the days being replaced: {sorted(outside, key=str)[:5]}"
-        )
+        raise ValueError(f"rows hold business dates outside the days being replaced: {sorted(outside, key=str)[:5]}")
     return rows.select(list(COLUMNS))
 
 

@@ -45,9 +45,7 @@ def migrate(conninfo: str) -> list[str]:
         for version, sql in migration_files():
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                done = conn.execute(
-                    "SELECT 1 FROM retail.schema_migrations WHERE version = %s", (version,)
-                ).fetchone()
+                done = conn.execute("SELECT 1 FROM retail.schema_migrations WHERE version = %s", (version,)).fetchone()
                 if done:
                     continue
                 conn.execute(sql)

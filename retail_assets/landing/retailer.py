@@ -1,4 +1,4 @@
-"""The synthetic retailer: stores, products and customers, a function of the seed alone."""
+"""The retailer the generator invents: its stores, products (with categories and brands) and customers."""
 
 import random
 from dataclasses import dataclass
