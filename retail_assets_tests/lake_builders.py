@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retail_assets.resources.lake import LocalLake
+from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 
 MONEY = pa.decimal128(18, 4)
 CONTRACT = [
@@ -88,25 +89,16 @@ def cleaned_row(line: int, quantity: int = 2, price: str = "1.25", discount: str
 
 
 QUARANTINE_SCHEMA = pa.schema(
-    [("transaction_id", pa.string()), ("reason", pa.string()), ("_source_object", pa.string()), ("_line_number", pa.int64())]
-)
-
-FINAL_SCHEMA = pa.schema(
     [
-        ("store_id", pa.string()),
-        ("product_id", pa.string()),
-        ("product_name", pa.string()),
-        ("category", pa.string()),
-        ("brand", pa.string()),
-        ("units_sold", pa.int64()),
-        ("units_returned", pa.int64()),
-        ("gross_revenue", MONEY),
-        ("returns_amount", MONEY),
-        ("net_revenue", MONEY),
-        ("transactions", pa.int64()),
-        ("customers", pa.int64()),
+        ("transaction_id", pa.string()),
+        ("reason", pa.string()),
+        ("_source_object", pa.string()),
+        ("_line_number", pa.int64()),
     ]
 )
+
+# final/daily_sales files: the warehouse table's columns, business_date being the partition folder.
+FINAL_SCHEMA = DAILY_SALES_SCHEMA.remove(DAILY_SALES_SCHEMA.get_field_index("business_date"))
 
 
 def final_row(product: str, sold: int, returned: int, gross: str, returns: str, **values) -> dict:

@@ -165,7 +165,9 @@ def test_rows_conserved_and_quarantine_rate(lake):
     source = land(lake, DAY, "a.csv", "x")
     write_day(lake, "raw", "sales", DAY, [raw_row(source, n) for n in range(10)], raw_schema())
     write_day(lake, "cleaned", "sales", DAY, [cleaned_row(n) for n in range(7)], CLEANED_SCHEMA)
-    quarantined = [{"transaction_id": "t", "reason": "zero_quantity", "_source_object": "f", "_line_number": n} for n in range(3)]
+    quarantined = [
+        {"transaction_id": "t", "reason": "zero_quantity", "_source_object": "f", "_line_number": n} for n in range(3)
+    ]
     write_day(lake, "quarantine", "sales", DAY, quarantined, QUARANTINE_SCHEMA)
     assert evaluate(rows_conserved, lake).passed
     evaluation = evaluate(quarantine_rate, lake)
@@ -224,7 +226,8 @@ def test_aurora_reconciles_with_final(lake, postgres_url):
 
     with psycopg.connect(postgres_url) as connection:
         connection.execute(
-            "UPDATE retail.daily_sales SET net_revenue = net_revenue + 0.0001 WHERE business_date = %s AND product_id = 'p1'",
+            "UPDATE retail.daily_sales SET net_revenue = net_revenue + 0.0001"
+            " WHERE business_date = %s AND product_id = 'p1'",
             [day],
         )
     evaluation = evaluate(aurora_reconciles_with_final, lake, warehouse, days=(day, day))

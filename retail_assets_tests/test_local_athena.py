@@ -10,24 +10,7 @@ import sqlglot
 from retail_assets.resources.athena import SQL_DIR, LocalAthena, load_insert
 from retail_assets.resources.catalog import LocalCrawler
 from retail_assets.resources.lake import LocalLake
-
-MONEY = pa.decimal128(18, 4)
-CLEANED_SCHEMA = pa.schema(
-    [
-        ("transaction_id", pa.string()),
-        ("store_id", pa.string()),
-        ("product_id", pa.string()),
-        ("product_name", pa.string()),
-        ("category", pa.string()),
-        ("brand", pa.string()),
-        ("quantity", pa.int64()),
-        ("unit_price", MONEY),
-        ("discount", MONEY),
-        ("customer_id", pa.string()),
-        ("line_amount", MONEY),
-        ("is_return", pa.bool_()),
-    ]
-)
+from retail_assets_tests.lake_builders import CLEANED_SCHEMA
 
 
 def cleaned_line(transaction, store, product, quantity, price, customer=None, name=None, discount="0"):
