@@ -86,7 +86,9 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
     return AwsSettings(
         prefix=prefix,
         region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION"),
-        landing_bucket=_valid(_BUCKET, environ.get("RETAIL_LANDING_BUCKET", f"{prefix}-landing"), "RETAIL_LANDING_BUCKET"),
+        landing_bucket=_valid(
+            _BUCKET, environ.get("RETAIL_LANDING_BUCKET", f"{prefix}-landing"), "RETAIL_LANDING_BUCKET"
+        ),
         landing_prefix=_key_prefix(environ.get("RETAIL_LANDING_PREFIX", ""), "RETAIL_LANDING_PREFIX"),
         lake_bucket=_valid(_BUCKET, environ.get("RETAIL_LAKE_BUCKET", f"{prefix}-lake"), "RETAIL_LAKE_BUCKET"),
         lake_prefix=_key_prefix(environ.get("RETAIL_LAKE_PREFIX", ""), "RETAIL_LAKE_PREFIX"),

@@ -9,8 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# "aws" joins when the AWS backends land (issue 4); until then only the embedded default is offered.
-ENVIRONMENTS = ("local",)
+ENVIRONMENTS = ("local", "aws")
 DEFAULT_PARTITIONS_START = "2017-01-01"
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

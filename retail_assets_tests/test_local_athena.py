@@ -71,7 +71,7 @@ def test_insert_aggregates_and_replaces_only_its_days(backends):
     athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-01"])
     outcome = athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02", "2024-03-03"])
 
-    assert outcome == {"2024-03-02": 2, "2024-03-03": 0}
+    assert outcome.rows_by_day == {"2024-03-02": 2, "2024-03-03": 0}
     rows = {
         (row["store_id"], row["product_id"]): row
         for row in lake.read_days("final", "daily_sales", ["2024-03-02"]).to_pylist()

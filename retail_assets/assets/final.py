@@ -24,15 +24,18 @@ FINAL_DAILY_SALES = dg.AssetKey(["final", "daily_sales"])
 def final_daily_sales(context: dg.AssetExecutionContext, athena: Athena, crawler: Crawler, lake: Lake):
     """Rewrite the days of the range with one INSERT ... SELECT per chunk, then crawl final."""
     rows_by_day: dict[str, int] = {}
+    queries = []
     for chunk in chunks(partition_days(context)):
         written = athena.replace_days(lake, "insert_final_daily_sales", chunk)
-        rows_by_day.update(written)
-        context.log.info(f"{chunk[0]}...{chunk[-1]}: {sum(written.values())} rows")
+        rows_by_day.update(written.rows_by_day)
+        queries.append(written.metadata)
+        context.log.info(f"{chunk[0]}...{chunk[-1]}: {sum(written.rows_by_day.values())} rows, {written.metadata}")
     columns = crawler.crawl(lake, "final", "daily_sales")
     return dg.MaterializeResult(
         metadata={
             "rows_written": sum(rows_by_day.values()),
             "rows_by_day": dg.MetadataValue.json(rows_by_day),
+            "queries": dg.MetadataValue.json(queries),
             "path": lake.table_uri("final", "daily_sales"),
             "sql": dg.MetadataValue.path("retail_assets/sql/insert_final_daily_sales.sql"),
             "dagster/column_schema": table_schema_metadata(columns),

@@ -44,12 +44,20 @@ def load_insert(name: str) -> InsertStatement:
     return InsertStatement(zone, table, statement.expression)
 
 
+@dataclass(frozen=True)
+class DaysWritten:
+    """What one statement wrote: rows per day, and what the engine reports of the query."""
+
+    rows_by_day: dict[str, int]
+    metadata: dict[str, float | int | str]
+
+
 class Athena(dg.ConfigurableResource):
     """Runs an INSERT file for a contiguous chunk of days, after clearing those days of the target."""
 
     @abstractmethod
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> dict[str, int]:
-        """Rewrite exactly the given days of the statement's target table; return rows written per day."""
+    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> DaysWritten:
+        """Rewrite exactly the given days of the statement's target table."""
 
 
 class LocalAthena(Athena):
@@ -57,7 +65,7 @@ class LocalAthena(Athena):
 
     catalog_path: str
 
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> dict[str, int]:
+    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> DaysWritten:
         statement = load_insert(sql_name)
         with catalog_connection(Path(self.catalog_path)) as connection:
             if all(table_exists(connection, *source) for source in statement.sources):
@@ -66,7 +74,7 @@ class LocalAthena(Athena):
             else:
                 # A crawler creates no table over an empty zone: the query reads nothing, and the days empty.
                 result = pa.table({PARTITION_COLUMN: pa.array([], pa.string())})
-        return publish_days(lake, statement.zone, statement.table, days, result)
+        return DaysWritten(publish_days(lake, statement.zone, statement.table, days, result), {"engine": "duckdb"})
 
 
 def table_exists(connection, zone: str, table: str) -> bool:

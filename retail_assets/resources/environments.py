@@ -2,10 +2,16 @@
 
 from typing import Any
 
+from retail_assets.aws_settings import get_aws_settings
 from retail_assets.resources.athena import LocalAthena
+from retail_assets.resources.aurora_warehouse import AuroraWarehouse
+from retail_assets.resources.aws_athena import AwsAthena
+from retail_assets.resources.aws_crawler import GlueCrawler
+from retail_assets.resources.aws_glue import AwsGlueJobs
 from retail_assets.resources.catalog import LocalCrawler
-from retail_assets.resources.glue import LocalGlueJobs
-from retail_assets.resources.lake import LocalLake
+from retail_assets.resources.glue import GLUE_JOBS, LocalGlueJobs
+from retail_assets.resources.lake import ZONES, LocalLake
+from retail_assets.resources.s3_lake import S3Lake
 from retail_assets.resources.warehouse import LocalWarehouse
 from retail_assets.settings import Settings
 
@@ -21,7 +27,33 @@ def local_resources(settings: Settings) -> dict[str, Any]:
     }
 
 
-RESOURCES_BY_ENV = {"local": local_resources}
+def aws_resources(settings: Settings) -> dict[str, Any]:
+    """The AWS backends, named by the AWS settings; nothing is called until a run uses them."""
+    aws = get_aws_settings()
+    databases = {zone: aws.database(zone) for zone in ZONES}
+    return {
+        "lake": S3Lake(
+            landing_bucket=aws.landing_bucket,
+            landing_prefix=aws.landing_prefix,
+            lake_bucket=aws.lake_bucket,
+            lake_prefix=aws.lake_prefix,
+            region=aws.region,
+        ),
+        "glue": AwsGlueJobs(
+            job_names={job: aws.job(job) for job in GLUE_JOBS},
+            pipes_bucket=aws.lake_bucket,
+            pipes_prefix=aws.pipes_prefix,
+            worker_type=aws.glue_worker_type,
+            workers=aws.glue_workers,
+            flex_min_days=aws.glue_flex_min_days,
+        ),
+        "crawler": GlueCrawler(crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases),
+        "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases),
+        "warehouse": AuroraWarehouse(secret_id=aws.aurora_secret),
+    }
+
+
+RESOURCES_BY_ENV = {"local": local_resources, "aws": aws_resources}
 
 
 def resources_for(settings: Settings) -> dict[str, Any]:

@@ -19,9 +19,14 @@ def script_path(job: str) -> str:
     return str(GLUE_SCRIPTS_DIR / f"{job}.py")
 
 
+def glue_arguments(arguments: dict[str, str]) -> dict[str, str]:
+    """Arguments as Glue's StartJobRun takes them: {'--name': 'value'}."""
+    return {f"--{name}": str(value) for name, value in arguments.items()}
+
+
 def job_arguments(arguments: dict[str, str]) -> list[str]:
-    """Glue-style '--name value' arguments."""
-    return [token for name, value in arguments.items() for token in (f"--{name}", str(value))]
+    """Glue-style '--name value' arguments for a command line."""
+    return [token for item in glue_arguments(arguments).items() for token in item]
 
 
 class GlueJobs(dg.ConfigurableResource):
