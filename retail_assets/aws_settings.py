@@ -10,6 +10,7 @@ from retail_assets.settings import SettingsError
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class AwsSettings:
     athena_bytes_scanned_limit: int
     alert_topic: str
     aurora_secret: str
+    # Optional: default bucket encryption with this KMS key instead of SSE-S3 (provision, IAM documents).
+    kms_key: str | None = None
+    # A Glue job run is stopped after this long (480 min is AWS's own default for new jobs).
+    glue_timeout_minutes: int = 480
 
     def database(self, zone: str) -> str:
         """The Glue database of a lake zone."""
@@ -100,6 +105,10 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         athena_bytes_scanned_limit=_int(environ, "RETAIL_ATHENA_BYTES_SCANNED_LIMIT", 10 * 1024**3),
         alert_topic=environ.get("RETAIL_ALERT_TOPIC", f"{prefix}-alerts"),
         aurora_secret=environ.get("RETAIL_AURORA_SECRET", f"{prefix}/aurora"),
+        kms_key=_valid(_KMS_KEY_ARN, environ["RETAIL_KMS_KEY"], "RETAIL_KMS_KEY")
+        if environ.get("RETAIL_KMS_KEY")
+        else None,
+        glue_timeout_minutes=_int(environ, "RETAIL_GLUE_TIMEOUT_MINUTES", 480),
     )
 
 

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         + format_table(
             ["asset", "check", "result", "severity", "detail"],
             [
-                [c.asset, c.check, "passed" if c.passed else "FAILED", c.severity, c.description or ""]
+                [c.asset, c.check, "passed" if c.passed else "FAILED", c.severity, _short(c.description)]
                 for c in outcome.checks
             ],
         )
@@ -63,3 +63,9 @@ def run(args: argparse.Namespace) -> int:
         "-c 'select * from retail.daily_sales limit 5'"
     )
     return 0 if outcome.success else 1
+
+
+def _short(text: str | None, width: int = 90) -> str:
+    """A check's description cut to one table cell (the UI shows it whole)."""
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"

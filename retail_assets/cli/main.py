@@ -1,4 +1,4 @@
-"""`retail-assets`: generate and land sales files, run the demo, reach the warehouse."""
+"""`retail-assets`: generate and land sales files, run the demo, reach the warehouse, provision AWS."""
 
 import argparse
 import sys
@@ -7,6 +7,7 @@ from retail_assets.cli import (
     demo_command,
     generate_command,
     land_command,
+    provision_command,
     warehouse_command,
 )
 from retail_assets.settings import SettingsError, get_settings
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     land_command.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
     demo_command.add_parser(subparsers)
     warehouse_command.add_parser(subparsers)
+    provision_command.add_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Provisioning of the pipeline's AWS resources, and the IAM policy documents its roles need."""

@@ -1,0 +1,364 @@
+"""`retail-assets provision` against moto: creates everything, changes nothing the second time, dry runs."""
+
+import io
+import json
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import boto3
+import botocore.awsrequest
+import pytest
+from moto import mock_aws
+
+from glue_scripts import clean_sales, ingest_sales
+from retail_assets.aws.account import Account
+from retail_assets.aws.changes import Changes
+from retail_assets.aws.iam_policies import GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
+from retail_assets.aws.provision import provision
+from retail_assets.aws.provision_catalog import table_level
+from retail_assets.aws.provision_glue import job_definition, package_zip, static_job_arguments
+from retail_assets.aws_settings import aws_settings_from, get_aws_settings
+from retail_assets.cli.main import main
+from retail_assets.resources.glue import GLUE_JOBS, script_path
+from retail_assets.resources.lake import ZONES
+from retail_assets.resources.s3_lake import S3Lake
+
+ACCOUNT, REGION, TIMEZONE = "123456789012", "eu-west-1", "America/New_York"
+ENVIRONMENT = {"RETAIL_AWS_PREFIX": "retail-test", "RETAIL_LAKE_PREFIX": "lakehouse/v1", "AWS_DEFAULT_REGION": REGION}
+AWS = aws_settings_from(ENVIRONMENT)
+SCRIPTS = {"ingest_sales": ingest_sales, "clean_sales": clean_sales}
+RUNTIME_ARGUMENTS = {"JOB_NAME", "start_date", "end_date"}  # passed per run, by Glue and by Dagster
+GLUE_OWN_ARGUMENTS = {
+    "--extra-py-files",
+    "--additional-python-modules",
+    "--job-bookmark-option",
+    "--enable-metrics",
+    "--enable-continuous-cloudwatch-log",
+}
+READ_ONLY = ("Get", "Head", "Describe", "List")
+# moto implements no UpdateJob, UpdateCrawler or UpdateWorkGroup: those calls are answered here, after botocore
+# has validated their parameters against the service model.
+UNIMPLEMENTED_UPDATES = {"UpdateJob", "UpdateCrawler", "UpdateWorkGroup"}
+
+
+@pytest.fixture
+def account(monkeypatch):
+    """An empty moto account in eu-west-1 with fake credentials; every AWS call made is recorded."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    calls: list[tuple[str, dict]] = []
+
+    def record(model, params, **_):
+        calls.append((model.name, dict(params)))
+
+    def answer_unimplemented(model, **_):
+        if model.name in UNIMPLEMENTED_UPDATES:
+            return botocore.awsrequest.AWSResponse("", 200, {}, None), {}
+        return None
+
+    make_client = boto3.session.Session.client
+
+    def recording_client(self, *args, **kwargs):
+        client = make_client(self, *args, **kwargs)
+        client.meta.events.register("before-parameter-build", record)
+        client.meta.events.register("before-call", answer_unimplemented)
+        return client
+
+    monkeypatch.setattr(boto3.session.Session, "client", recording_client)
+    with mock_aws():
+        yield calls
+
+
+def run(aws=AWS, iam_dir=None, dry_run=False):
+    """Provision, returning {resource: outcome} from the printed lines (the first line is a header)."""
+    lines: list[str] = []
+    provision(aws, TIMEZONE, iam_dir, dry_run, echo=lines.append)
+    return dict(line.split(": ", 1) for line in lines[1:])
+
+
+def mutating(calls) -> list[str]:
+    """The names of the calls that may change something."""
+    return [name for name, _ in calls if not name.startswith(READ_ONLY)]
+
+
+def test_provision_creates_everything(account, tmp_path):
+    outcomes = run(iam_dir=tmp_path)
+    secret = f"secret {AWS.aurora_secret}"
+    assert outcomes.pop(secret) == "missing: create it (see README)"
+    assert outcomes.pop(f"iam policy {tmp_path / GLUE_JOB_POLICY}") == "written"
+    assert outcomes.pop(f"iam policy {tmp_path / RUNNER_POLICY}") == "written"
+    assert set(outcomes.values()) == {"created"}
+    lake = "s3://retail-test-lake/lakehouse/v1/"
+    assert set(outcomes) == {
+        "bucket retail-test-landing",
+        "bucket retail-test-lake",
+        *(f"glue database retail_test_{zone}" for zone in ZONES),
+        "glue table retail_test_final.daily_sales",
+        *(f"glue crawler retail-test-{zone}" for zone in ZONES),
+        f"object {lake}glue/glue_scripts.zip",
+        f"object {lake}glue/scripts/ingest_sales.py",
+        f"object {lake}glue/scripts/clean_sales.py",
+        "glue job retail-test-ingest-sales",
+        "glue job retail-test-clean-sales",
+        "athena workgroup retail-test-workgroup",
+        "sns topic retail-test-alerts",
+    }
+
+    s3 = boto3.client("s3")
+    for bucket in ("retail-test-landing", "retail-test-lake"):
+        assert s3.get_bucket_location(Bucket=bucket)["LocationConstraint"] == REGION
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert block == dict.fromkeys(
+            ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"], True
+        )
+
+    glue = boto3.client("glue")
+    assert {database["Name"] for database in glue.get_databases()["DatabaseList"]} == {
+        f"retail_test_{zone}" for zone in ZONES
+    }
+    for zone in ZONES:
+        crawler = glue.get_crawler(Name=f"retail-test-{zone}")["Crawler"]
+        assert crawler["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-job"
+        assert crawler["DatabaseName"] == f"retail_test_{zone}"
+        assert crawler["Targets"]["S3Targets"] == [{"Path": f"{lake}{zone}/", "Exclusions": ["**/_*", "**/_*/**"]}]
+        assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+        assert crawler["SchemaChangePolicy"] == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
+        # bucket (1) / lakehouse (2) / v1 (3) / zone (4) / table (5)
+        assert json.loads(crawler["Configuration"])["Grouping"] == {"TableLevelConfiguration": 5}
+
+    table = glue.get_table(DatabaseName="retail_test_final", Name="daily_sales")["Table"]
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
+        ("store_id", "string"),
+        ("product_id", "string"),
+        ("product_name", "string"),
+        ("category", "string"),
+        ("brand", "string"),
+        ("units_sold", "bigint"),
+        ("units_returned", "bigint"),
+        ("gross_revenue", "decimal(18,4)"),
+        ("returns_amount", "decimal(18,4)"),
+        ("net_revenue", "decimal(18,4)"),
+        ("transactions", "bigint"),
+        ("customers", "bigint"),
+    ]
+    assert table["PartitionKeys"] == [{"Name": "business_date", "Type": "string"}]
+    assert table["StorageDescriptor"]["Location"] == f"{lake}final/daily_sales/"
+    assert table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+
+    for job in GLUE_JOBS:
+        definition = glue.get_job(JobName=f"retail-test-{job.replace('_', '-')}")["Job"]
+        assert definition["Command"] == {
+            "Name": "glueetl",
+            "ScriptLocation": f"{lake}glue/scripts/{job}.py",
+            "PythonVersion": "3",
+        }
+        assert (definition["GlueVersion"], definition["WorkerType"], definition["NumberOfWorkers"]) == (
+            "5.0",
+            "G.1X",
+            2,
+        )
+        assert (definition["ExecutionClass"], definition["MaxRetries"], definition["Timeout"]) == ("STANDARD", 0, 480)
+        arguments = definition["DefaultArguments"]
+        assert arguments["--extra-py-files"] == f"{lake}glue/glue_scripts.zip"
+        assert arguments["--additional-python-modules"].startswith("dagster-pipes==1.")
+        assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
+        assert arguments["--enable-metrics"] == arguments["--enable-continuous-cloudwatch-log"] == "true"
+        script = s3.get_object(Bucket="retail-test-lake", Key=f"lakehouse/v1/glue/scripts/{job}.py")["Body"].read()
+        assert script == Path(script_path(job)).read_bytes()
+    ingest = glue.get_job(JobName="retail-test-ingest-sales")["Job"]["DefaultArguments"]
+    assert (ingest["--landing_uri"], ingest["--raw_uri"]) == ("s3://retail-test-landing", f"{lake}raw/sales")
+    clean = glue.get_job(JobName="retail-test-clean-sales")["Job"]["DefaultArguments"]
+    assert clean["--quarantine_uri"] == f"{lake}quarantine/sales"
+    assert clean["--business_timezone"] == TIMEZONE
+
+    package = s3.get_object(Bucket="retail-test-lake", Key="lakehouse/v1/glue/glue_scripts.zip")["Body"].read()
+    assert zipfile.ZipFile(io.BytesIO(package)).namelist() == [
+        "glue_scripts/__init__.py",
+        "glue_scripts/glue_job.py",
+        "glue_scripts/landing_readers.py",
+        "glue_scripts/sales_contract.py",
+    ]
+
+    workgroup = boto3.client("athena").get_work_group(WorkGroup="retail-test-workgroup")["WorkGroup"]["Configuration"]
+    assert workgroup["ResultConfiguration"]["OutputLocation"] == f"{lake}athena-results/"
+    assert workgroup["EnforceWorkGroupConfiguration"] is True
+    assert workgroup["PublishCloudWatchMetricsEnabled"] is True
+    assert workgroup["BytesScannedCutoffPerQuery"] == 10 * 1024**3
+    assert workgroup["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
+
+    topics = boto3.client("sns").list_topics()["Topics"]
+    assert topics == [{"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:retail-test-alerts"}]
+
+
+def test_second_run_changes_nothing(account, tmp_path):
+    run(iam_dir=tmp_path)
+    policies = {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()}
+    boto3.client("secretsmanager").create_secret(
+        Name=AWS.aurora_secret, SecretString=json.dumps({"host": "h", "password": "s3cret"})
+    )
+    account.clear()
+    outcomes = run(iam_dir=tmp_path)
+    assert outcomes.pop(f"secret {AWS.aurora_secret}") == "present"
+    assert set(outcomes.values()) == {"unchanged"}
+    assert mutating(account) == []
+    assert "GetSecretValue" not in [name for name, _ in account]  # the secret is described, never read
+    assert {path.name: path.stat().st_mtime_ns for path in tmp_path.iterdir()} == policies
+
+
+def test_dry_run_on_an_empty_account_changes_nothing(account, tmp_path):
+    outcomes = run(iam_dir=tmp_path, dry_run=True)
+    outcomes.pop(f"secret {AWS.aurora_secret}")
+    account_outcomes = {name: outcome for name, outcome in outcomes.items() if not name.startswith("iam policy")}
+    assert set(account_outcomes.values()) == {"would create"}
+    assert mutating(account) == []
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
+    assert boto3.client("glue").get_databases()["DatabaseList"] == []
+    # The policy documents are local files, written in a dry run too: the roles come before the first real run.
+    assert sorted(path.name for path in tmp_path.iterdir()) == [RUNNER_POLICY, GLUE_JOB_POLICY]
+
+
+def test_dry_run_reports_drift_and_a_real_run_updates_it(account, tmp_path):
+    run(iam_dir=tmp_path)
+    boto3.client("s3").put_bucket_versioning(Bucket="retail-test-lake", VersioningConfiguration={"Status": "Suspended"})
+    glue = boto3.client("glue")
+    table = glue.get_table(DatabaseName="retail_test_final", Name="daily_sales")["Table"]
+    table["StorageDescriptor"]["Columns"] = table["StorageDescriptor"]["Columns"][:-1]
+    glue.update_table(
+        DatabaseName="retail_test_final",
+        TableInput={
+            key: table[key] for key in ("Name", "TableType", "Parameters", "PartitionKeys", "StorageDescriptor")
+        },
+    )
+    changed = replace(AWS, glue_workers=5, athena_bytes_scanned_limit=10**9, glue_role="another-role")
+    expected = {
+        "bucket retail-test-lake": "update (versioning)",
+        "glue table retail_test_final.daily_sales": "update (Columns)",
+        "glue job retail-test-ingest-sales": "update (Role, NumberOfWorkers)",
+        "glue job retail-test-clean-sales": "update (Role, NumberOfWorkers)",
+        "athena workgroup retail-test-workgroup": "update (BytesScannedCutoffPerQuery)",
+        **{f"glue crawler retail-test-{zone}": "update (Role)" for zone in ZONES},
+    }
+
+    account.clear()
+    dry = run(changed, tmp_path, dry_run=True)
+    assert {name: dry[name] for name in expected} == {name: f"would {o}" for name, o in expected.items()}
+    assert mutating(account) == []
+
+    account.clear()
+    real = run(changed, tmp_path)
+    assert {name: real[name] for name in expected} == {
+        name: o.replace("update", "updated") for name, o in expected.items()
+    }
+    assert boto3.client("s3").get_bucket_versioning(Bucket="retail-test-lake")["Status"] == "Enabled"
+    columns = glue.get_table(DatabaseName="retail_test_final", Name="daily_sales")["Table"]["StorageDescriptor"]
+    assert columns["Columns"][-1] == {"Name": "customers", "Type": "bigint"}
+    updates = {name: params for name, params in account if name in UNIMPLEMENTED_UPDATES}
+    # UpdateJob replaces the whole definition: it must carry all of it, not only the changed fields.
+    job_update = updates["UpdateJob"]["JobUpdate"]
+    assert job_update["NumberOfWorkers"] == 5 and job_update["Role"].endswith(":role/another-role")
+    assert {"Command", "DefaultArguments", "GlueVersion", "MaxRetries", "Timeout"} <= set(job_update)
+    assert updates["UpdateCrawler"]["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+    assert updates["UpdateWorkGroup"]["ConfigurationUpdates"]["BytesScannedCutoffPerQuery"] == 10**9
+
+
+@pytest.mark.parametrize("job", GLUE_JOBS)
+def test_static_job_arguments_are_the_scripts_arguments(job):
+    expected = set(SCRIPTS[job].ARG_NAMES) - RUNTIME_ARGUMENTS
+    assert set(static_job_arguments(AWS, job, TIMEZONE)) == expected
+    arguments = job_definition(AWS, Account(ACCOUNT, "aws", REGION), job, TIMEZONE)["DefaultArguments"]
+    assert set(arguments) - GLUE_OWN_ARGUMENTS == {f"--{name}" for name in expected}
+
+
+def test_static_uris_are_those_the_assets_pass():
+    lake = S3Lake(
+        landing_bucket=AWS.landing_bucket,
+        landing_prefix=AWS.landing_prefix,
+        lake_bucket=AWS.lake_bucket,
+        lake_prefix=AWS.lake_prefix,
+    )
+    ingest, clean = (static_job_arguments(AWS, job, TIMEZONE) for job in ("ingest_sales", "clean_sales"))
+    assert ingest == {"landing_uri": lake.landing_uri(), "raw_uri": lake.table_uri("raw", "sales")}
+    assert {name: clean[name] for name in ("raw_uri", "cleaned_uri", "quarantine_uri")} == {
+        f"{zone}_uri": lake.table_uri(zone, "sales") for zone in ("raw", "cleaned", "quarantine")
+    }
+
+
+def test_iam_documents(tmp_path):
+    aws = replace(AWS, kms_key=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    write_policies(Changes(dry_run=False, echo=lambda line: None), aws, Account(ACCOUNT, "aws", REGION), tmp_path)
+    glue_policy = json.loads((tmp_path / GLUE_JOB_POLICY).read_text())
+    runner = json.loads((tmp_path / RUNNER_POLICY).read_text())
+    for document in (glue_policy, runner):
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow"
+            if statement["Sid"] != "GlueMetrics":  # PutMetricData accepts no other resource
+                assert "*" not in statement["Resource"]
+            for arn in statement["Resource"]:
+                assert (
+                    arn == "*"
+                    or arn.startswith(("arn:aws:s3:::", f"arn:aws:kms:{REGION}:{ACCOUNT}:"))
+                    or (f":{REGION}:{ACCOUNT}:" in arn)
+                )
+
+    def by_sid(document):
+        return {statement["Sid"]: statement for statement in document["Statement"]}
+
+    jobs = by_sid(glue_policy)
+    assert jobs["GlueMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Glue"}}
+    assert jobs["ReadLanding"]["Resource"] == ["arn:aws:s3:::retail-test-landing/sales/*"]
+    assert jobs["WriteJobZones"]["Resource"] == [
+        f"arn:aws:s3:::retail-test-lake/lakehouse/v1/{zone}/*" for zone in ("raw", "cleaned", "quarantine")
+    ]
+    assert jobs["DagsterPipes"]["Resource"] == ["arn:aws:s3:::retail-test-lake/lakehouse/v1/dagster-pipes/*"]
+    assert "glue:CreateTable" in jobs["CrawlerCatalog"]["Action"]
+    assert jobs["GlueLogs"]["Resource"][0] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/*"
+    assert jobs["LakeKmsKey"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+    runs = by_sid(runner)
+    assert runs["GlueJobRuns"]["Action"] == ["glue:BatchStopJobRun", "glue:GetJobRun", "glue:StartJobRun"]
+    assert runs["GlueJobRuns"]["Resource"] == [
+        f"arn:aws:glue:{REGION}:{ACCOUNT}:job/retail-test-{job}" for job in ("ingest-sales", "clean-sales")
+    ]
+    assert runs["Crawlers"]["Action"] == ["glue:GetCrawler", "glue:StartCrawler"]
+    assert {"glue:GetTable", "glue:GetPartitions", "glue:BatchDeletePartition"} <= set(runs["Catalog"]["Action"])
+    assert runs["AthenaQueries"]["Resource"] == [f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/retail-test-workgroup"]
+    assert "arn:aws:s3:::retail-test-lake/lakehouse/v1/final/*" in runs["WriteFinalPipesResults"]["Resource"]
+    assert not any("/raw/" in arn for arn in runs["WriteFinalPipesResults"]["Resource"])
+    assert runs["AuroraSecret"]["Resource"] == [
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:retail-test/aurora-??????"
+    ]
+    assert runs["Alerts"]["Resource"] == [f"arn:aws:sns:{REGION}:{ACCOUNT}:retail-test-alerts"]
+    actions = {action for document in (glue_policy, runner) for s in document["Statement"] for action in s["Action"]}
+    assert "iam:PassRole" not in actions
+
+
+def test_table_level_counts_the_bucket_as_level_one():
+    assert table_level("") == 3
+    assert table_level("a/b/") == 5
+
+
+def test_package_zip_is_deterministic():
+    first = package_zip()
+    assert package_zip() == first
+    assert {entry.date_time for entry in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    get_aws_settings.cache_clear()
+    try:
+        assert main(["provision", "--dry-run", "--iam-dir", str(tmp_path)]) == 0
+    finally:
+        get_aws_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "bucket retail-test-lake: would create" in out
+    assert out.splitlines()[-1] == "18 would create, 0 would update, 0 unchanged, 2 written"
+    assert mutating(account) == []
