@@ -1,4 +1,4 @@
-"""The code location: assets, checks and resources, merged here and defined elsewhere."""
+"""The code location: assets, checks, resources, the job, sensors and schedule, merged here and defined elsewhere."""
 
 import dagster as dg
 
@@ -7,14 +7,22 @@ from retail_assets.assets.cleaned import cleaned_sales
 from retail_assets.assets.final import final_daily_sales
 from retail_assets.assets.landing import landing_sales
 from retail_assets.assets.raw import raw_sales
+from retail_assets.automation.failure_sensor import run_failure_alert_sensor
+from retail_assets.automation.jobs import sales_pipeline
+from retail_assets.automation.schedules import daily_schedule
+from retail_assets.automation.sensors import landing_sensor
 from retail_assets.checks import ALL_CHECKS
 from retail_assets.resources.environments import resources_for
 from retail_assets.settings import get_settings
 
+_settings = get_settings()
 defs = dg.Definitions(
     assets=[landing_sales, raw_sales, cleaned_sales, final_daily_sales, aurora_daily_sales],
     asset_checks=ALL_CHECKS,
-    resources=resources_for(get_settings()),
+    jobs=[sales_pipeline],
+    schedules=[daily_schedule(_settings)],
+    sensors=[landing_sensor(_settings), run_failure_alert_sensor(_settings)],
+    resources=resources_for(_settings),
     # Steps run one after another in one process: the Glue steps are the heavy ones, and run Spark on both cores.
     executor=dg.in_process_executor,
 )

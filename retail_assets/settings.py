@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("local", "aws")
 DEFAULT_PARTITIONS_START = "2017-01-01"
+# What starts runs by default: the landing sensor, or the 08:00 schedule (the other one starts stopped).
+TRIGGERS = ("sensor", "schedule")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class SettingsError(ValueError):
@@ -28,6 +31,11 @@ class Settings:
     partitions_start: str
     database_url: str | None
     quarantine_error_rate: float
+    trigger: str
+    sensor_interval_seconds: int
+    sensor_lookback_days: int
+    sensor_max_keys: int
+    dagster_url: str
 
     @property
     def landing_root(self) -> Path:
@@ -81,6 +89,31 @@ def validate_rate(value: str) -> float:
     return rate
 
 
+def validate_int(name: str, value: str, minimum: int, maximum: int) -> int:
+    """Return value as an integer between minimum and maximum, else raise SettingsError."""
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be an integer, got {value!r}") from error
+    if not minimum <= number <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value!r}")
+    return number
+
+
+def validate_url(value: str) -> str:
+    """Return value without a trailing slash if it is an http(s) URL, else raise SettingsError."""
+    if not _HTTP_URL.match(value):
+        raise SettingsError(f"RETAIL_DAGSTER_URL must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def validate_trigger(value: str) -> str:
+    """Return value if it names a trigger, else raise SettingsError."""
+    if value not in TRIGGERS:
+        raise SettingsError(f"RETAIL_TRIGGER must be one of {', '.join(TRIGGERS)}, got {value!r}")
+    return value
+
+
 def settings_from(environ: dict[str, str]) -> Settings:
     """Build and validate Settings from a mapping of environment variables."""
     env = environ.get("RETAIL_ENV", "local").strip().lower()
@@ -96,6 +129,19 @@ def settings_from(environ: dict[str, str]) -> Settings:
         ),
         database_url=environ.get("RETAIL_DATABASE_URL") or None,
         quarantine_error_rate=validate_rate(environ.get("RETAIL_QUARANTINE_ERROR_RATE", "0.20")),
+        trigger=validate_trigger(environ.get("RETAIL_TRIGGER", "sensor").strip().lower()),
+        # Below 5 s the daemon's own loop, not the setting, decides; above a day the sensor is not watching.
+        sensor_interval_seconds=validate_int(
+            "RETAIL_SENSOR_INTERVAL_SECONDS", environ.get("RETAIL_SENSOR_INTERVAL_SECONDS", "30"), 5, 86_400
+        ),
+        sensor_lookback_days=validate_int(
+            "RETAIL_SENSOR_LOOKBACK_DAYS", environ.get("RETAIL_SENSOR_LOOKBACK_DAYS", "7"), 1, 366
+        ),
+        # 100 S3 pages at most: a tick stays well inside the daemon's 60 s limit on one sensor evaluation.
+        sensor_max_keys=validate_int(
+            "RETAIL_SENSOR_MAX_KEYS", environ.get("RETAIL_SENSOR_MAX_KEYS", "20000"), 1, 100_000
+        ),
+        dagster_url=validate_url(environ.get("RETAIL_DAGSTER_URL", "http://127.0.0.1:3000").strip()),
     )
 
 

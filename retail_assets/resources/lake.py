@@ -2,6 +2,7 @@
 
 import re
 from abc import abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import dagster as dg
@@ -15,6 +16,7 @@ from glue_scripts.sales_contract import (
     PARTITION_COLUMN,
     is_hidden,
 )
+from retail_assets.automation.landing_listing import ListedObject, list_local_landing
 from retail_assets.settings import validate_day
 
 ZONES = ("raw", "cleaned", "quarantine", "final")
@@ -54,6 +56,10 @@ class Lake(dg.ConfigurableResource):
     @abstractmethod
     def uri(self, path: str) -> str:
         """The URI a Glue script or a query engine is given for a filesystem path."""
+
+    @abstractmethod
+    def list_landing(self, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
+        """Landing objects whose key starts with prefix and sorts after start_after, lazily, in S3's key order."""
 
     def landing_uri(self) -> str:
         """URI of the landing root, as passed to the ingest job."""
@@ -149,6 +155,9 @@ class LocalLake(Lake):
 
     def lake_base(self) -> str:
         return self.lake_root.rstrip("/")
+
+    def list_landing(self, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
+        return list_local_landing(self.landing_base(), prefix, start_after)
 
     def uri(self, path: str) -> str:
         return f"file://{path}"
