@@ -5,18 +5,26 @@ import uuid
 
 from sqlglot import exp
 
-from retail_assets.resources.athena import Athena, DaysWritten, load_insert, swap_day
-from retail_assets.resources.aws_clients import aws_client
-from retail_assets.resources.lake import Lake
+from retail_assets.resources.athena import Athena, DaysWritten, load_insert
+from retail_assets.resources.aws_clients import aws_client, backoff
+from retail_assets.resources.s3_lake import S3Lake
 from retail_assets.settings import validate_day
 
 # Athena's list price per TB scanned, with its 10 MB minimum per query; an estimate for metadata.
 USD_PER_TB, MIN_BYTES = 5.0, 10 * 1024**2
 DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
+# The most partitions one call takes: BatchGetPartition, BatchDeletePartition, BatchCreatePartition.
+GET_BATCH, DELETE_BATCH, CREATE_BATCH = 1000, 25, 100
+_PARTITION_INPUT_KEYS = ("Values", "LastAccessTime", "StorageDescriptor", "Parameters", "LastAnalyzedTime")
 
 
 class AthenaQueryFailed(RuntimeError):
     """A query ended FAILED or CANCELLED; the message is Athena's."""
+
+
+def batches(items: list, size: int) -> list[list]:
+    """Consecutive slices of at most size items."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 class AwsAthena(Athena):
@@ -27,29 +35,37 @@ class AwsAthena(Athena):
     first_poll_seconds: float = 1
     max_poll_seconds: float = 20
 
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> DaysWritten:
+    def replace_days(self, lake: S3Lake, sql_name: str, days: list[str]) -> DaysWritten:
         statement = load_insert(sql_name)
-        insert = exp.insert(self._with_databases(statement.select), self._table(statement.zone, statement.table))
-        filesystem, staging = (
-            lake.filesystem(),
-            f"{lake.table_path(statement.zone, statement.table)}/_staging-{uuid.uuid4().hex}",
-        )
-        day_paths = {day: lake.day_path(statement.zone, statement.table, day) for day in days}
-        # Athena's INSERT appends: the days' objects move aside first, and come back if the query fails.
-        for day, path in day_paths.items():
-            swap_day(filesystem, path, f"{staging}/none", f"{staging}/old/{day}")
-        self._drop_partitions(statement.zone, statement.table, days)
+        zone, table = statement.zone, statement.table
+        insert = exp.insert(self._with_databases(statement.select), self._table(zone, table))
+        day_paths = {day: lake.day_path(zone, table, day) for day in days}
+        # Beside the partitions, under a name no partition (business_date=...) and no crawl (_*) takes for data.
+        aside = f"{lake.table_path(zone, table)}/_replaced-{uuid.uuid4().hex}"
+        glue, database = aws_client("glue"), self.databases[zone]
+        # Athena's INSERT appends: the days' objects and partitions go aside first, and come back if it fails.
+        partitions = self._partitions(glue, database, table, days)
+        originals = {day: set(lake.object_keys(path)) for day, path in day_paths.items()}
         try:
+            for day, path in day_paths.items():
+                lake.move_objects(path, f"{aside}/{day}")
+            for batch in batches(days, DELETE_BATCH):
+                glue.batch_delete_partition(
+                    DatabaseName=database, TableName=table, PartitionsToDelete=[{"Values": [day]} for day in batch]
+                )
             execution = self._run(
                 insert.sql(dialect="athena"), [f"'{validate_day(day)}'" for day in (days[0], days[-1])]
             )
-        except Exception:
+        except BaseException:  # a Dagster run being stopped too
+            # Not in a finally: if putting back fails, the old objects stay under `aside`, never deleted.
             for day, path in day_paths.items():
-                swap_day(filesystem, path, f"{staging}/old/{day}", f"{staging}/failed/{day}")
+                lake.delete_objects(path, keep=originals[day])  # whatever the failed statement wrote
+                lake.move_objects(f"{aside}/{day}", path)
+            for batch in batches(partitions, CREATE_BATCH):
+                glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=batch)
             raise
-        finally:
-            filesystem.delete_dir_contents(staging, missing_dir_ok=True)
-        return DaysWritten(lake.rows_per_day(statement.zone, statement.table, days), query_metadata(execution))
+        lake.delete_objects(aside)
+        return DaysWritten(lake.rows_per_day(zone, table, days), query_metadata(execution))
 
     def _table(self, zone: str, table: str) -> exp.Table:
         """zone.table as the catalog names it."""
@@ -62,15 +78,16 @@ class AwsAthena(Athena):
             table.set("db", exp.to_identifier(self.databases[table.db]))
         return renamed
 
-    def _drop_partitions(self, zone: str, table: str, days: list[str]) -> None:
-        """Remove the days' partitions from the catalog (the INSERT adds back those it writes)."""
-        glue = aws_client("glue")
-        for start in range(0, len(days), 25):  # BatchDeletePartition takes at most 25 partitions
-            glue.batch_delete_partition(
-                DatabaseName=self.databases[zone],
-                TableName=table,
-                PartitionsToDelete=[{"Values": [day]} for day in days[start : start + 25]],
+    @staticmethod
+    def _partitions(glue, database: str, table: str, days: list[str]) -> list[dict]:
+        """The catalog's partitions of the days, as PartitionInputs that recreate them."""
+        found = []
+        for batch in batches(days, GET_BATCH):
+            response = glue.batch_get_partition(
+                DatabaseName=database, TableName=table, PartitionsToGet=[{"Values": [day]} for day in batch]
             )
+            found += response["Partitions"]
+        return [{key: partition[key] for key in _PARTITION_INPUT_KEYS if key in partition} for partition in found]
 
     def _run(self, sql: str, parameters: list[str]) -> dict:
         """Start a query in the workgroup and wait for it with exponential backoff; raise Athena's error."""
@@ -78,12 +95,16 @@ class AwsAthena(Athena):
         query_id = athena.start_query_execution(
             QueryString=sql, WorkGroup=self.workgroup, ExecutionParameters=parameters
         )["QueryExecutionId"]
-        delay = self.first_poll_seconds
-        while (execution := athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"])["Status"][
-            "State"
-        ] not in DONE:
-            time.sleep(delay)
-            delay = min(delay * 2, self.max_poll_seconds)
+        delays = backoff(self.first_poll_seconds, self.max_poll_seconds)
+        try:
+            while (execution := athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"])["Status"][
+                "State"
+            ] not in DONE:
+                time.sleep(next(delays))
+        except BaseException:
+            # The Dagster run was stopped (or polling failed): the query must not go on writing the days.
+            athena.stop_query_execution(QueryExecutionId=query_id)
+            raise
         status = execution["Status"]
         if status["State"] != "SUCCEEDED":
             reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason", "")

@@ -2,7 +2,7 @@
 
 import time
 
-from retail_assets.resources.aws_clients import aws_client
+from retail_assets.resources.aws_clients import aws_client, backoff
 from retail_assets.resources.catalog import Crawler
 from retail_assets.resources.lake import Lake, validate_table
 
@@ -26,26 +26,22 @@ class GlueCrawler(Crawler):
         try:
             glue.start_crawler(Name=name)
         except glue.exceptions.CrawlerRunningException:
-            # Someone else's crawl is under way: wait for it, then crawl, so this run's folders are seen.
+            # Someone else's crawl is under way: wait for it, however it ends, then crawl this run's folders.
             self._wait(glue, name)
             glue.start_crawler(Name=name)
-        self._wait(glue, name)
+        last = self._wait(glue, name).get("LastCrawl", {})
+        if last.get("Status") in ("FAILED", "CANCELLED"):
+            raise CrawlFailed(f"crawler {name} {last['Status']}: {last.get('ErrorMessage', 'no message')}")
         return self.table_columns(zone, table)
 
     def _wait(self, glue, name: str) -> dict:
-        """Poll the crawler with exponential backoff until it is READY; raise on a failed crawl."""
-        delay, deadline = self.first_poll_seconds, time.monotonic() + self.timeout_seconds
-        while True:
-            crawler = glue.get_crawler(Name=name)["Crawler"]
-            if crawler["State"] == "READY":
-                break
+        """Poll the crawler with exponential backoff until it is READY; return it."""
+        delays = backoff(self.first_poll_seconds, self.max_poll_seconds)
+        deadline = time.monotonic() + self.timeout_seconds
+        while (crawler := glue.get_crawler(Name=name)["Crawler"])["State"] != "READY":
             if time.monotonic() > deadline:
                 raise TimeoutError(f"crawler {name} still {crawler['State']} after {self.timeout_seconds} s")
-            time.sleep(delay)
-            delay = min(delay * 2, self.max_poll_seconds)
-        last = crawler.get("LastCrawl", {})
-        if last.get("Status") in ("FAILED", "CANCELLED"):
-            raise CrawlFailed(f"crawler {name} {last['Status']}: {last.get('ErrorMessage', 'no message')}")
+            time.sleep(next(delays))
         return crawler
 
     def table_columns(self, zone: str, table: str) -> list[tuple[str, str]]:

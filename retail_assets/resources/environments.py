@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from retail_assets.automation.alerts import LogAlerts, SnsAlerts
 from retail_assets.aws_settings import get_aws_settings
 from retail_assets.resources.athena import LocalAthena
 from retail_assets.resources.aurora_warehouse import AuroraWarehouse
@@ -24,6 +25,7 @@ def local_resources(settings: Settings) -> dict[str, Any]:
         "crawler": LocalCrawler(catalog_path=str(settings.catalog_path)),
         "athena": LocalAthena(catalog_path=str(settings.catalog_path)),
         "warehouse": LocalWarehouse(retail_home=str(settings.home)),
+        "alerts": LogAlerts(),
     }
 
 
@@ -50,6 +52,7 @@ def aws_resources(settings: Settings) -> dict[str, Any]:
         "crawler": GlueCrawler(crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases),
         "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases),
         "warehouse": AuroraWarehouse(secret_id=aws.aurora_secret),
+        "alerts": SnsAlerts(topic=aws.alert_topic, region=aws.region),
     }
 
 

@@ -1,0 +1,77 @@
+"""A moto server for the AWS tests: every client (boto3, pyarrow) pointed at it, its state machines set per test."""
+
+import json
+import logging
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import boto3
+import pytest
+from moto.moto_api import state_manager
+from moto.server import ThreadedMotoServer
+from psycopg.conninfo import conninfo_to_dict
+
+REGION = "eu-west-1"
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on a free port, with the standard AWS variables pointing every client (and pyarrow) at it."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    variables = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+                patch.delenv(name, raising=False)
+            for name, value in variables.items():
+                patch.setenv(name, value)
+            yield endpoint
+    finally:
+        server.stop()
+
+
+@contextmanager
+def moto_transitions(transitions: dict[str, dict]) -> Iterator[None]:
+    """Within the block, moto's models move between states as given (the server runs in this process)."""
+    for model, transition in transitions.items():
+        state_manager.set_transition(model, transition)
+    try:
+        yield
+    finally:
+        for model in transitions:
+            state_manager.unset_transition(model)
+
+
+def reset_moto(endpoint: str) -> None:
+    """Empty every moto backend: each test starts from a new account."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
+def handing(service: str, stand_in: Callable) -> Callable:
+    """A wrapper for clients_wrapped_by: stand_in(client) for service's clients, the others as made."""
+    return lambda name, client: stand_in(client) if name == service else client
+
+
+def store_aurora_secret(name: str, url: str) -> str:
+    """Store an RDS-style secret for the PostgreSQL at url (no TLS: the test server has none); return its ARN."""
+    parts = conninfo_to_dict(url)
+    secret = {
+        "engine": "postgres",
+        "host": parts["host"],
+        "port": int(parts.get("port", 5432)),
+        "dbname": parts["dbname"],
+        "username": parts["user"],
+        "password": parts.get("password", ""),
+        "sslmode": "disable",
+    }
+    return boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(secret))["ARN"]
