@@ -12,6 +12,7 @@ from retail_assets.automation.alerts import LogAlerts, SnsAlerts
 from retail_assets.automation.failure_sensor import run_failure_alert_sensor, run_partitions
 from retail_assets.resources.aws_clients import aws_client
 from retail_assets.settings import settings_from
+from retail_assets_tests.log_records import CollectRecords
 
 REGION = "eu-west-1"
 DAGSTER_URL = "https://dagster.retail.example"
@@ -55,7 +56,7 @@ def evaluate(failed_run, alerts) -> logging.Handler:
         dagster_run=result.dagster_run,
         resources={"alerts": alerts},
     ).for_run_failure()
-    log = _Collect()
+    log = CollectRecords()
     context.log.addHandler(log)
     sensor(context)
     return log
@@ -94,17 +95,6 @@ def test_locally_the_alert_is_an_error_in_the_sensor_log(failed_run):
     errors = [record.getMessage() for record in log.records if record.levelno == logging.ERROR]
     assert len(errors) == 1
     assert_names_everything(errors[0], result.run_id)
-
-
-class _Collect(logging.Handler):
-    """Keeps the records logged on the sensor's log."""
-
-    def __init__(self):
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def test_partitions_come_from_the_run_tags():

@@ -18,6 +18,7 @@ from retail_assets.resources.aws_clients import aws_client
 from retail_assets.resources.lake import LocalLake
 from retail_assets.resources.s3_lake import S3Lake
 from retail_assets.settings import SettingsError, settings_from
+from retail_assets_tests.log_records import CollectRecords
 
 REGION = "us-east-1"
 BUCKET = "retail-landing-test"
@@ -98,7 +99,7 @@ class Ticker:
     def tick(self) -> dict[str, dg.RunRequest]:
         """One evaluation: the run requests by partition."""
         context = dg.build_sensor_context(cursor=self.cursor, resources={"lake": self.lake})
-        handler = _Collect()
+        handler = CollectRecords()
         context.log.addHandler(handler)
         result = self.sensor(context)
         self.warnings += [record.getMessage() for record in handler.records if record.levelno == logging.WARNING]
@@ -119,17 +120,6 @@ class Ticker:
             requests += list(self.tick().values())
             ticks += 1
         return requests, ticks
-
-
-class _Collect(logging.Handler):
-    """Keeps the records logged on the sensor's log."""
-
-    def __init__(self):
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def test_a_new_day_starts_one_run_of_that_day(landing):
