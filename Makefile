@@ -21,6 +21,7 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/retail-assets demo
 
 test: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m pytest
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

@@ -35,8 +35,9 @@ MONEY_PRECISION, MONEY_SCALE = 18, 4
 MONEY_TYPE = f"decimal({MONEY_PRECISION},{MONEY_SCALE})"
 
 # Value formats, written once for Python's re and Java's regex alike (both accept this syntax).
-# ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset.
-TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+# ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset (an offset
+# only after the seconds: Spark's cast refuses 'HH:MM+01:00', and the check and the cleaning must agree).
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
 # A whole number; an integral decimal such as "3.0" (spreadsheet exports) is accepted as 3.
 INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
 # Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.

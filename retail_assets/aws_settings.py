@@ -9,6 +9,13 @@ from retail_assets.settings import SettingsError
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# The characters each service allows in these names (ARNs included where a name or an ARN is accepted): they go
+# into API calls and into the IAM documents' resource ARNs, so nothing else may pass.
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_NAME_OR_ARN = re.compile(
+    r"^(arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9/_+=.@:-]{1,512}|[A-Za-z0-9/_+=.@-]{1,512})$"
+)
+GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
@@ -77,6 +84,13 @@ def _key_prefix(value: str, name: str) -> str:
     return _valid(_KEY_PREFIX, f"{value}/" if value else "", name)
 
 
+def _one_of(value: str, allowed: tuple[str, ...], name: str) -> str:
+    """value if it is one of allowed, else SettingsError naming the variable."""
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 def _int(environ: dict[str, str], name: str, default: int) -> int:
     """A positive integer variable."""
     value = environ.get(name, str(default))
@@ -97,14 +111,20 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         landing_prefix=_key_prefix(environ.get("RETAIL_LANDING_PREFIX", ""), "RETAIL_LANDING_PREFIX"),
         lake_bucket=_valid(_BUCKET, environ.get("RETAIL_LAKE_BUCKET", f"{prefix}-lake"), "RETAIL_LAKE_BUCKET"),
         lake_prefix=_key_prefix(environ.get("RETAIL_LAKE_PREFIX", ""), "RETAIL_LAKE_PREFIX"),
-        glue_role=environ.get("RETAIL_GLUE_ROLE", f"{prefix}-glue-job"),
-        glue_worker_type=environ.get("RETAIL_GLUE_WORKER_TYPE", "G.1X"),
+        glue_role=_valid(_NAME_OR_ARN, environ.get("RETAIL_GLUE_ROLE", f"{prefix}-glue-job"), "RETAIL_GLUE_ROLE"),
+        glue_worker_type=_one_of(
+            environ.get("RETAIL_GLUE_WORKER_TYPE", "G.1X"), GLUE_WORKER_TYPES, "RETAIL_GLUE_WORKER_TYPE"
+        ),
         glue_workers=_int(environ, "RETAIL_GLUE_WORKERS", 2),
         glue_flex_min_days=_int(environ, "RETAIL_GLUE_FLEX_MIN_DAYS", 4),
-        athena_workgroup=environ.get("RETAIL_ATHENA_WORKGROUP", f"{prefix}-workgroup"),
+        athena_workgroup=_valid(
+            _NAME, environ.get("RETAIL_ATHENA_WORKGROUP", f"{prefix}-workgroup"), "RETAIL_ATHENA_WORKGROUP"
+        ),
         athena_bytes_scanned_limit=_int(environ, "RETAIL_ATHENA_BYTES_SCANNED_LIMIT", 10 * 1024**3),
-        alert_topic=environ.get("RETAIL_ALERT_TOPIC", f"{prefix}-alerts"),
-        aurora_secret=environ.get("RETAIL_AURORA_SECRET", f"{prefix}/aurora"),
+        alert_topic=_valid(_NAME_OR_ARN, environ.get("RETAIL_ALERT_TOPIC", f"{prefix}-alerts"), "RETAIL_ALERT_TOPIC"),
+        aurora_secret=_valid(
+            _NAME_OR_ARN, environ.get("RETAIL_AURORA_SECRET", f"{prefix}/aurora"), "RETAIL_AURORA_SECRET"
+        ),
         kms_key=_valid(_KMS_KEY_ARN, environ["RETAIL_KMS_KEY"], "RETAIL_KMS_KEY")
         if environ.get("RETAIL_KMS_KEY")
         else None,

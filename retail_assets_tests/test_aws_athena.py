@@ -71,7 +71,13 @@ def final_days(endpoint) -> dict[str, bytes]:
 
 def athena() -> AwsAthena:
     """The Athena resource, polling fast."""
-    return AwsAthena(workgroup=WORKGROUP, databases=DATABASES, first_poll_seconds=0.01, max_poll_seconds=0.04)
+    return AwsAthena(
+        workgroup=WORKGROUP,
+        databases=DATABASES,
+        output_location=f"s3://{LAKE}/athena-results/",
+        first_poll_seconds=0.01,
+        max_poll_seconds=0.04,
+    )
 
 
 def partition_days() -> list[str]:
@@ -111,6 +117,7 @@ def test_insert_runs_in_the_workgroup_after_moving_its_days_aside(final_days):
     (query_id,) = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     query = client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
     assert query["WorkGroup"] == WORKGROUP
+    assert query["ResultConfiguration"]["OutputLocation"].startswith(f"s3://{LAKE}/athena-results/")
     assert query["ExecutionParameters"] == ["'2024-03-01'", "'2024-03-02'"]
     statement = sqlglot.parse_one(query["Query"], read="athena")
     assert statement.this.sql() == "retail_final.daily_sales"

@@ -1,5 +1,6 @@
 """The code location loads offline, starts nothing, and has exactly DESIGN.md's lineage."""
 
+import os
 import subprocess
 import sys
 
@@ -66,11 +67,13 @@ def test_workspace_graph_has_exactly_the_design_edges():
     assert {"cleaned/sales:rows_conserved", "raw/sales:landing_day_has_objects"} <= checks
 
 
-def test_dagster_cli_validates_the_workspace():
+def test_dagster_cli_validates_the_workspace(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 import sqlglot
 
+from retail_assets.resources import athena as athena_module
 from retail_assets.resources.athena import SQL_DIR, LocalAthena, load_insert
 from retail_assets.resources.catalog import LocalCrawler
 from retail_assets.resources.lake import LocalLake
@@ -103,3 +104,27 @@ def test_rerun_is_idempotent_and_an_emptied_day_is_removed(backends):
     crawler.crawl(lake, "cleaned", "sales")
     athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
     assert lake.existing_days("final", "daily_sales", ["2024-03-02"]) == []
+
+
+def test_a_failed_swap_leaves_every_day_as_it_was(backends, monkeypatch):
+    lake, crawler, athena = backends
+    days = ["2024-03-01", "2024-03-02"]
+    for day in days:
+        write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 1, "1.00")])
+    crawler.crawl(lake, "cleaned", "sales")
+    athena.replace_days(lake, "insert_final_daily_sales", days)
+    before = lake.read_days("final", "daily_sales", days)
+    for day in days:
+        write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 5, "1.00")])
+
+    real_swap = athena_module.swap_day
+
+    def swap_failing_on_the_second_day(filesystem, day_path, new_path, retired_path):
+        if day_path.endswith(days[1]) and "/new/" in new_path:
+            raise OSError("disk full")
+        real_swap(filesystem, day_path, new_path, retired_path)
+
+    monkeypatch.setattr(athena_module, "swap_day", swap_failing_on_the_second_day)
+    with pytest.raises(OSError, match="disk full"):
+        athena.replace_days(lake, "insert_final_daily_sales", days)
+    assert lake.read_days("final", "daily_sales", days).equals(before)

@@ -106,10 +106,14 @@ def publish_days(lake: Lake, zone: str, table: str, days: list[str], rows: pa.Ta
             try:
                 swap_day(filesystem, lake.day_path(zone, table, day), f"{staging}/new/{day}", f"{staging}/old/{day}")
             except Exception:
-                # Put back the previous good data of the days swapped so far, and of the one that failed half-way.
+                # Put back the previous good data of the days swapped so far, and of the failing day if its folder
+                # had already moved aside (if not, it is still in place and stays).
                 for touched in days[: index + 1]:
-                    day_path = lake.day_path(zone, table, touched)
-                    swap_day(filesystem, day_path, f"{staging}/old/{touched}", f"{staging}/failed/{touched}")
+                    retired = f"{staging}/old/{touched}"
+                    if touched != day or _is_dir(filesystem, retired):
+                        swap_day(
+                            filesystem, lake.day_path(zone, table, touched), retired, f"{staging}/failed/{touched}"
+                        )
                 raise
     finally:
         filesystem.delete_dir(staging)

@@ -32,6 +32,7 @@ class AwsAthena(Athena):
 
     workgroup: str
     databases: dict[str, str]
+    output_location: str
     first_poll_seconds: float = 1
     max_poll_seconds: float = 20
 
@@ -93,7 +94,11 @@ class AwsAthena(Athena):
         """Start a query in the workgroup and wait for it with exponential backoff; raise Athena's error."""
         athena = aws_client("athena")
         query_id = athena.start_query_execution(
-            QueryString=sql, WorkGroup=self.workgroup, ExecutionParameters=parameters
+            QueryString=sql,
+            WorkGroup=self.workgroup,
+            ExecutionParameters=parameters,
+            # The workgroup enforces its own location; this one serves a workgroup that does not.
+            ResultConfiguration={"OutputLocation": self.output_location},
         )["QueryExecutionId"]
         delays = backoff(self.first_poll_seconds, self.max_poll_seconds)
         try:

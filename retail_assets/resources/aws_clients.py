@@ -1,5 +1,6 @@
 """boto3 clients as every AWS backend makes them: standard retries with backoff, any endpoint."""
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +28,8 @@ def aws_client(service: str, region_name: str | None = None):
     # A new session per client: credentials and AWS_* variables are read when the client is made, as boto3 does.
     core = botocore.session.get_session()
     core.register_component("data_loader", _MODELS)
+    # botocore reads AWS_DEFAULT_REGION only; AWS_REGION (what the SDKs of other languages read) counts here too.
+    region_name = region_name or os.environ.get("AWS_REGION") or None
     client = boto3.session.Session(botocore_session=core).client(service, region_name=region_name, config=RETRYING)
     return _wrap(service, client) if _wrap else client
 

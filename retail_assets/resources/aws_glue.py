@@ -15,6 +15,8 @@ DPU_HOUR_USD = {"STANDARD": 0.44, "FLEX": 0.29}
 # DPUs of one worker of each type (Standard, the pre-Glue 2.0 type, counts as one).
 WORKER_DPUS = {"G.025X": 0.25, "G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8, "Z.2X": 2}
 RUN_ID_KEY = "AWS Glue Job Run ID"
+# The worker types Glue's Flex execution class runs on; other types always run STANDARD.
+FLEX_WORKER_TYPES = ("G.1X", "G.2X")
 
 
 class PrefixedS3MessageReader(PipesS3MessageReader):
@@ -56,7 +58,8 @@ class AwsGlueJobs(GlueJobs):
         )
         days = business_days(arguments["start_date"], arguments["end_date"])
         # Flex capacity is cheaper and may start later: right for backfills, not for the day's run.
-        execution_class = "FLEX" if len(days) >= self.flex_min_days else "STANDARD"
+        flex = len(days) >= self.flex_min_days and self.worker_type in FLEX_WORKER_TYPES
+        execution_class = "FLEX" if flex else "STANDARD"
         invocation = client.run(
             context=context,
             start_job_run_params={

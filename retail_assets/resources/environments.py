@@ -50,7 +50,7 @@ def aws_resources(settings: Settings) -> dict[str, Any]:
             flex_min_days=aws.glue_flex_min_days,
         ),
         "crawler": GlueCrawler(crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases),
-        "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases),
+        "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases, output_location=aws.athena_output),
         "warehouse": AuroraWarehouse(secret_id=aws.aurora_secret),
         "alerts": SnsAlerts(topic=aws.alert_topic, region=aws.region),
     }
