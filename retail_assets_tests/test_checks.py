@@ -12,6 +12,7 @@ from retail_assets.assets.cleaned import cleaned_sales
 from retail_assets.assets.final import final_daily_sales
 from retail_assets.assets.raw import raw_sales
 from retail_assets.checks import (
+    aurora_daily_sales_model,
     aurora_reconciles_with_final,
     cleaned_sales_model,
     daily_sales_model,
@@ -223,6 +224,7 @@ def test_aurora_reconciles_with_final(lake, postgres_url):
     warehouse = UrlWarehouse(url=postgres_url)
     warehouse.load_days(rows_to_load(lake.read_days("final", "daily_sales", [day])), [day])
     assert evaluate(aurora_reconciles_with_final, lake, warehouse, days=(day, day)).passed
+    assert evaluate(aurora_daily_sales_model, lake, warehouse, days=(day, day)).passed
 
     with psycopg.connect(postgres_url) as connection:
         connection.execute(
@@ -233,4 +235,6 @@ def test_aurora_reconciles_with_final(lake, postgres_url):
     evaluation = evaluate(aurora_reconciles_with_final, lake, warehouse, days=(day, day))
     assert not evaluation.passed
     assert meta(evaluation, "days_failing")[day]["net_revenue"] == ["7.6000", "7.6001"]
+    evaluation = evaluate(aurora_daily_sales_model, lake, warehouse, days=(day, day))
+    assert meta(evaluation, "rules_failed") == {"net_is_gross_less_returns": 1}
     warehouse.load_days(rows_to_load(None), [day])

@@ -1,6 +1,6 @@
 """Asset checks on every layer, per partition range; the blocking ones stop the layers below."""
 
-from retail_assets.checks.aurora_checks import aurora_reconciles_with_final
+from retail_assets.checks.aurora_checks import aurora_daily_sales_model, aurora_reconciles_with_final
 from retail_assets.checks.cleaned_checks import (
     cleaned_sales_model,
     quarantine_rate,
@@ -30,4 +30,5 @@ ALL_CHECKS = [
     daily_sales_model,
     final_reconciles_with_cleaned,
     aurora_reconciles_with_final,
+    aurora_daily_sales_model,
 ]

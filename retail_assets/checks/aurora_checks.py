@@ -1,15 +1,20 @@
 """Checks on aurora/daily_sales: PostgreSQL holds exactly final's rows and sums, one row per key."""
 
 import dagster as dg
+import pandas as pd
 
 from retail_assets.assets.aurora import AURORA_DAILY_SALES
 from retail_assets.assets.final import FINAL_DAILY_SALES
 from retail_assets.assets.ranges import partition_days
 from retail_assets.checks.final_checks import mismatches, sums_by_day
+from retail_assets.checks.models import DailySales
+from retail_assets.checks.pandera_check import validate
 from retail_assets.partitions import daily_partitions
 from retail_assets.resources.lake import Lake
 from retail_assets.resources.warehouse import Warehouse
+from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 
+INTEGER_COLUMNS = ["units_sold", "units_returned", "transactions", "customers"]
 RECONCILED = ["rows", "units_sold", "units_returned", "gross_revenue", "returns_amount", "net_revenue"]
 
 
@@ -44,3 +49,15 @@ def aurora_reconciles_with_final(
             "rows_by_day": dg.MetadataValue.json({day: totals["rows"] for day, totals in stored.items()}),
         },
     )
+
+
+@dg.asset_check(
+    asset=AURORA_DAILY_SALES,
+    partitions_def=daily_partitions,
+    description="The pandera DailySales model on the rows PostgreSQL holds for the days.",
+)
+def aurora_daily_sales_model(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+    """retail.daily_sales rows of the checked days against the same model as final/daily_sales."""
+    rows = pd.DataFrame(warehouse.rows(partition_days(context)), columns=list(DAILY_SALES_SCHEMA.names))
+    rows["business_date"] = rows["business_date"].map(lambda day: day.isoformat()).astype(object)
+    return validate(DailySales, rows.astype({column: "int64" for column in INTEGER_COLUMNS}))

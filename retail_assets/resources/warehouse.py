@@ -14,6 +14,7 @@ from retail_assets.warehouse.loader import (
     daily_totals,
     duplicate_keys,
     replace_days,
+    table_rows,
 )
 from retail_assets.warehouse.migrations import migrate
 
@@ -36,6 +37,12 @@ class Warehouse(dg.ConfigurableResource):
         conninfo = self.conninfo()
         migrate(conninfo)
         return daily_totals(conninfo, [date.fromisoformat(day) for day in days])
+
+    def rows(self, days: list[str]) -> list[dict]:
+        """The stored rows of the days."""
+        conninfo = self.conninfo()
+        migrate(conninfo)
+        return table_rows(conninfo, [date.fromisoformat(day) for day in days])
 
     def duplicate_keys(self, days: list[str]) -> list[dict]:
         """Primary keys held more than once among the days."""
