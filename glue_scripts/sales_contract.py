@@ -107,13 +107,13 @@ def data_file_format(key: str) -> str | None:
 
 def business_days(start: str, end: str) -> list[str]:
     """Every day from start to end inclusive, as YYYY-MM-DD; ValueError for anything else."""
-    first, last = _parse_day(start), _parse_day(end)
+    first, last = parse_day(start), parse_day(end)
     if first > last:
         raise ValueError(f"start_date {start} is after end_date {end}")
     return [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def _parse_day(value: str) -> datetime.date:
+def parse_day(value: str) -> datetime.date:
     """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         raise ValueError(f"not a YYYY-MM-DD date: {value!r}")

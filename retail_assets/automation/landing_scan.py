@@ -13,18 +13,16 @@ is due for a run.
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
 
-from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format, is_hidden
+from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format, is_hidden, parse_day
 from retail_assets.automation.landing_listing import ListedObject
 
 PREFIX = f"{LANDING_TABLE_PREFIX}/"
 CURSOR_VERSION = 1
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 
 ListLanding = Callable[[str, str], Iterable[ListedObject]]
@@ -182,10 +180,8 @@ def classify(key: str, partitions: tuple[str, str] | None) -> tuple[str | None, 
 
 def is_day(text: str) -> bool:
     """Whether text is a calendar day as YYYY-MM-DD."""
-    if not _DAY.match(text):
-        return False
     try:
-        date.fromisoformat(text)
+        parse_day(text)
     except ValueError:
         return False
     return True

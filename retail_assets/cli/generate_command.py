@@ -1,16 +1,15 @@
 """`generate`: write synthetic daily sales files into the landing area."""
 
 import argparse
-import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from glue_scripts.sales_contract import parse_day
 from retail_assets.landing.generator import MIN_ROWS_PER_DAY, generate_landing
 from retail_assets.landing.timestamps import business_zone
 
 MAX_DAYS = 3660  # ten years: more is a typo, not a test set
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # date.fromisoformat alone would also take 20240501
 
 
 def add_parser(subparsers, landing_root: Path | None = None, timezone: str | None = None) -> argparse.ArgumentParser:
@@ -66,11 +65,9 @@ def run(args: argparse.Namespace) -> int:
 def iso_day(value: str) -> date:
     """argparse type: a calendar day written YYYY-MM-DD."""
     try:
-        if _ISO_DAY.match(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"{value!r} is not a calendar day written YYYY-MM-DD")
+        return parse_day(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a calendar day written YYYY-MM-DD") from error
 
 
 def timezone_name(value: str) -> str:

@@ -5,6 +5,7 @@ import uuid
 
 from sqlglot import exp
 
+from retail_assets.partitions import chunks
 from retail_assets.resources.athena import Athena, DaysWritten, load_insert
 from retail_assets.resources.aws_clients import aws_client, backoff
 from retail_assets.resources.s3_lake import S3Lake
@@ -20,11 +21,6 @@ _PARTITION_INPUT_KEYS = ("Values", "LastAccessTime", "StorageDescriptor", "Param
 
 class AthenaQueryFailed(RuntimeError):
     """A query ended FAILED or CANCELLED; the message is Athena's."""
-
-
-def batches(items: list, size: int) -> list[list]:
-    """Consecutive slices of at most size items."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 class AwsAthena(Athena):
@@ -50,7 +46,7 @@ class AwsAthena(Athena):
         try:
             for day, path in day_paths.items():
                 lake.move_objects(path, f"{aside}/{day}")
-            for batch in batches(days, DELETE_BATCH):
+            for batch in chunks(days, DELETE_BATCH):
                 glue.batch_delete_partition(
                     DatabaseName=database, TableName=table, PartitionsToDelete=[{"Values": [day]} for day in batch]
                 )
@@ -62,7 +58,7 @@ class AwsAthena(Athena):
             for day, path in day_paths.items():
                 lake.delete_objects(path, keep=originals[day])  # whatever the failed statement wrote
                 lake.move_objects(f"{aside}/{day}", path)
-            for batch in batches(partitions, CREATE_BATCH):
+            for batch in chunks(partitions, CREATE_BATCH):
                 glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=batch)
             raise
         lake.delete_objects(aside)
@@ -83,7 +79,7 @@ class AwsAthena(Athena):
     def _partitions(glue, database: str, table: str, days: list[str]) -> list[dict]:
         """The catalog's partitions of the days, as PartitionInputs that recreate them."""
         found = []
-        for batch in batches(days, GET_BATCH):
+        for batch in chunks(days, GET_BATCH):
             response = glue.batch_get_partition(
                 DatabaseName=database, TableName=table, PartitionsToGet=[{"Values": [day]} for day in batch]
             )
