@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from itertools import islice
 
 from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format, is_hidden, parse_day
-from retail_assets.automation.landing_listing import ListedObject
+from retail_assets.resources.landing_listing import ListedObject
 
 PREFIX = f"{LANDING_TABLE_PREFIX}/"
 CURSOR_VERSION = 1

@@ -16,7 +16,7 @@ from glue_scripts.sales_contract import (
     PARTITION_COLUMN,
     is_hidden,
 )
-from retail_assets.automation.landing_listing import ListedObject, list_local_landing
+from retail_assets.resources.landing_listing import ListedObject, list_local_landing
 from retail_assets.settings import validate_day
 
 ZONES = ("raw", "cleaned", "quarantine", "final")

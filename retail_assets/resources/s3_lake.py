@@ -6,9 +6,9 @@ from urllib.parse import urlparse
 
 import pyarrow.fs as pafs
 
-from retail_assets.automation.landing_listing import ListedObject, list_s3_landing
 from retail_assets.resources.aws_clients import aws_client
 from retail_assets.resources.lake import Lake
+from retail_assets.resources.landing_listing import ListedObject, list_s3_landing
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
 
