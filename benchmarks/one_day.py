@@ -25,9 +25,9 @@ def main() -> int:
 
     import dagster as dg
 
+    from retail_assets.cli.run_range import materialize_range
     from retail_assets.definitions import defs
-    from retail_assets.landing.generator import generate_landing
-    from retail_assets.runner import materialize_range
+    from retail_assets.store_files.generator import generate_landing
     from retail_assets.warehouse.embedded_server import EmbeddedPostgres
 
     day = date(2024, 3, 2)

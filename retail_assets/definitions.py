@@ -2,17 +2,17 @@
 
 import dagster as dg
 
-from retail_assets.assets.aurora import aurora_daily_sales
-from retail_assets.assets.cleaned import cleaned_sales
-from retail_assets.assets.final import final_daily_sales
-from retail_assets.assets.landing import landing_sales
-from retail_assets.assets.raw import raw_sales
-from retail_assets.automation.failure_sensor import run_failure_alert_sensor
-from retail_assets.automation.jobs import sales_pipeline
-from retail_assets.automation.schedules import daily_schedule
-from retail_assets.automation.sensors import landing_sensor
-from retail_assets.checks import ALL_CHECKS
-from retail_assets.resources.environments import resources_for
+from retail_assets.defs.assets.aurora import aurora_daily_sales
+from retail_assets.defs.assets.cleaned import cleaned_sales
+from retail_assets.defs.assets.final import final_daily_sales
+from retail_assets.defs.assets.landing import landing_sales
+from retail_assets.defs.assets.raw import raw_sales
+from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor
+from retail_assets.defs.automation.jobs import sales_pipeline
+from retail_assets.defs.automation.landing_sensor import landing_sensor
+from retail_assets.defs.automation.schedules import daily_schedule
+from retail_assets.defs.checks import ALL_CHECKS
+from retail_assets.defs.resources.environments import resources_for
 from retail_assets.settings import get_settings
 
 _settings = get_settings()

@@ -1,16 +1,14 @@
 """Shared fixtures: one Spark session and one PostgreSQL server for the whole test run."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 from glue_scripts.glue_job import configure_spark
+from retail_assets_tests.support.constants import BUSINESS_TIMEZONE, PROJECT_ROOT
 
-pytest_plugins = ["retail_assets_tests.postgres_fixture"]
+pytest_plugins = ["retail_assets_tests.support.postgres_fixture"]
 
-PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
-BUSINESS_TIMEZONE = "America/New_York"
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 

@@ -8,11 +8,12 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from moto import mock_aws
 
-from retail_assets.automation.alerts import LogAlerts, SnsAlerts
-from retail_assets.automation.failure_sensor import run_failure_alert_sensor, run_partitions
-from retail_assets.resources.aws_clients import aws_client
+from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor, run_partitions
+from retail_assets.defs.resources.aws.alerts import SnsAlerts
+from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.local.alerts import LogAlerts
 from retail_assets.settings import settings_from
-from retail_assets_tests.log_records import CollectRecords
+from retail_assets_tests.support.log_records import CollectRecords
 
 REGION = "eu-west-1"
 DAGSTER_URL = "https://dagster.retail.example"

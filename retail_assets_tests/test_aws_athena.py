@@ -7,12 +7,12 @@ from botocore.stub import Stubber
 from dagster._core.errors import DagsterExecutionInterruptedError
 from sqlglot import exp
 
-from retail_assets.resources.aws_athena import MIN_BYTES, USD_PER_TB, AthenaQueryFailed, AwsAthena
-from retail_assets.resources.aws_clients import clients_wrapped_by
-from retail_assets.resources.lake import ZONES
-from retail_assets.resources.s3_lake import S3Lake
-from retail_assets_tests.aws_harness import Delegate
-from retail_assets_tests.moto_account import REGION, handing, moto_server, moto_transitions, reset_moto
+from retail_assets.defs.resources.aws.athena import MIN_BYTES, USD_PER_TB, AthenaQueryFailed, AwsAthena
+from retail_assets.defs.resources.aws.clients import clients_wrapped_by
+from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.lake import ZONES
+from retail_assets_tests.support.aws_harness import Delegate
+from retail_assets_tests.support.moto_account import REGION, handing, moto_server, moto_transitions, reset_moto
 
 LAKE, WORKGROUP = "retail-lake", "retail-workgroup"
 DATABASES = {zone: f"retail_{zone}" for zone in ZONES}

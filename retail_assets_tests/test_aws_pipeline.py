@@ -11,18 +11,17 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from psycopg.conninfo import make_conninfo
 
-from retail_assets.aws.provision import provision
-from retail_assets.aws_settings import AwsSettings, get_aws_settings
 from retail_assets.definitions import defs
-from retail_assets.landing.generator import generate_landing
-from retail_assets.resources.aws_clients import clients_wrapped_by
-from retail_assets.resources.environments import aws_resources
-from retail_assets.resources.lake import LocalLake
-from retail_assets.settings import get_settings
+from retail_assets.defs.resources.aws.clients import clients_wrapped_by
+from retail_assets.defs.resources.environments import aws_resources
+from retail_assets.defs.resources.local.lake import LocalLake
+from retail_assets.provisioning.provision import provision
+from retail_assets.settings import AwsSettings, get_aws_settings, get_settings
+from retail_assets.store_files.generator import generate_landing
 from retail_assets.warehouse.loader import table_rows
-from retail_assets_tests.aws_harness import Backstage
-from retail_assets_tests.moto_account import moto_server, moto_transitions, store_aurora_secret
-from retail_assets_tests.test_end_to_end import materialize
+from retail_assets_tests.support.aws_harness import Backstage
+from retail_assets_tests.support.dagster_cli import materialize
+from retail_assets_tests.support.moto_account import moto_server, moto_transitions, store_aurora_secret
 
 DAYS = ["2024-06-03", "2024-06-04"]
 PREFIX = "retail-e2e"

@@ -15,16 +15,16 @@ from botocore.stub import Stubber
 from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster._core.pipes import utils as pipes_utils
 
-from retail_assets.resources.aurora_warehouse import AuroraWarehouse, conninfo_from_secret
-from retail_assets.resources.aws_clients import backoff, clients_wrapped_by
-from retail_assets.resources.aws_crawler import CrawlFailed, GlueCrawler
-from retail_assets.resources.aws_glue import AwsGlueJobs
-from retail_assets.resources.glue import GlueJobs
-from retail_assets.resources.lake import ZONES, LandingObject
-from retail_assets.resources.s3_lake import S3Lake
+from retail_assets.defs.resources.aws.clients import backoff, clients_wrapped_by
+from retail_assets.defs.resources.aws.crawler import CrawlFailed, GlueCrawler
+from retail_assets.defs.resources.aws.glue import AwsGlueJobs
+from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse, conninfo_from_secret
+from retail_assets.defs.resources.glue import GlueJobs
+from retail_assets.defs.resources.lake import ZONES, LandingObject
 from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA, table_rows
-from retail_assets_tests.aws_harness import Backstage, Delegate
-from retail_assets_tests.moto_account import (
+from retail_assets_tests.support.aws_harness import Backstage, Delegate
+from retail_assets_tests.support.moto_account import (
     REGION,
     handing,
     moto_server,

@@ -7,11 +7,11 @@ import dagster as dg
 import psycopg
 import pytest
 
-from retail_assets.assets.aurora import aurora_daily_sales, rows_to_load
-from retail_assets.assets.cleaned import cleaned_sales
-from retail_assets.assets.final import final_daily_sales
-from retail_assets.assets.raw import raw_sales
-from retail_assets.checks import (
+from retail_assets.defs.assets.aurora import aurora_daily_sales, rows_to_load
+from retail_assets.defs.assets.cleaned import cleaned_sales
+from retail_assets.defs.assets.final import final_daily_sales
+from retail_assets.defs.assets.raw import raw_sales
+from retail_assets.defs.checks import (
     aurora_daily_sales_model,
     aurora_reconciles_with_final,
     cleaned_sales_model,
@@ -25,8 +25,8 @@ from retail_assets.checks import (
     raw_matches_landing,
     rows_conserved,
 )
-from retail_assets.resources.warehouse import Warehouse
-from retail_assets_tests.lake_builders import (
+from retail_assets.defs.resources.warehouse import Warehouse
+from retail_assets_tests.support.lake_builders import (
     CLEANED_SCHEMA,
     FINAL_SCHEMA,
     QUARANTINE_SCHEMA,

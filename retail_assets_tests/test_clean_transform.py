@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 from glue_scripts.clean_sales import DayCounts, clean, run
 from glue_scripts.glue_job import write_days
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
-from retail_assets_tests.conftest import BUSINESS_TIMEZONE
+from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
 
 DAY = "2017-03-12"  # clocks went forward in New York that night: midnight to midnight is 23 hours
 RAW_COLUMNS = [

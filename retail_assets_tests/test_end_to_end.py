@@ -1,9 +1,6 @@
 """End to end on the local default, through Dagster's own CLI: landing files to retail.daily_sales."""
 
-import os
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -11,46 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from retail_assets.landing.generator import generate_landing
-from retail_assets.landing.splitter import land_files
-from retail_assets.resources.lake import LocalLake
+from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.settings import PROJECT_ROOT
+from retail_assets.store_files.generator import generate_landing
+from retail_assets.store_files.splitter import land_files
 from retail_assets.warehouse.loader import table_rows
-from retail_assets_tests.oracle import expected_days
+from retail_assets_tests.support.dagster_cli import materialize
+from retail_assets_tests.support.oracle import expected_days
 
 REAL_SALES = PROJECT_ROOT.parent / "shared" / "data" / "complete_journey" / "sales_2017.csv"
 SYNTHETIC_DAYS = ["2024-03-08", "2024-03-09", "2024-03-10"]
 REAL_DAYS = [f"2017-03-{day:02d}" for day in range(5, 19)]  # two weeks around the 2017-03-12 DST change
-
-
-def materialize(home: Path, timezone: str, database_url: str, first: str, last: str, succeeds: bool = True) -> str:
-    """Run `dagster asset materialize` over first...last as the README documents it; return its output."""
-    env = {
-        **os.environ,
-        "RETAIL_HOME": str(home),
-        "RETAIL_TIMEZONE": timezone,
-        "RETAIL_PARTITIONS_START": first[:4] + "-01-01",
-        "RETAIL_DATABASE_URL": database_url,
-        "DAGSTER_HOME": str(home / "dagster"),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
-    (home / "dagster").mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "asset",
-        "materialize",
-        "-m",
-        "retail_assets.definitions",
-        "--select",
-        "*",
-        "--partition-range",
-        f"{first}...{last}",
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
-    assert (result.returncode == 0) == succeeds, result.stdout[-5000:] + result.stderr[-5000:]
-    return result.stdout + result.stderr
 
 
 def warehouse_net(database_url: str, days: list[str]) -> dict[str, dict[tuple[str, str], Decimal]]:

@@ -28,14 +28,14 @@ from glue_scripts.sales_contract import (
     invalid_reason,
     missing_reason,
 )
-from retail_assets.cli import generate_command
-from retail_assets.landing.generator import (
+from retail_assets.cli import generate
+from retail_assets.store_files.generator import (
     BAD_REASONS,
     EXTRA_COLUMN,
     SUFFIXES,
     generate_landing,
 )
-from retail_assets.landing.timestamps import date_in, parse_sold_at
+from retail_assets.store_files.timestamps import date_in, parse_sold_at
 
 TIMEZONE = "America/New_York"
 TZ = ZoneInfo(TIMEZONE)
@@ -198,7 +198,7 @@ def test_bad_arguments_are_refused(tmp_path, arguments, message):
 
 def test_generate_command(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    generate_command.add_parser(parser.add_subparsers(), landing_root=tmp_path, timezone=TIMEZONE)
+    generate.add_parser(parser.add_subparsers(), landing_root=tmp_path, timezone=TIMEZONE)
     args = parser.parse_args(["generate", "--days", "2", "--start", "2024-03-09", "--rows-per-day", "100"])
     assert args.func(args) == 0
     assert "200 rows in 16 files for 2 days (2024-03-09 .. 2024-03-10)" in capsys.readouterr().out

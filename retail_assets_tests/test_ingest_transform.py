@@ -17,7 +17,7 @@ from glue_scripts.glue_job import parse_job_args
 from glue_scripts.ingest_sales import run
 from glue_scripts.landing_readers import json_line_fields
 from glue_scripts.sales_contract import business_days
-from retail_assets_tests.conftest import PROJECT_ROOT
+from retail_assets_tests.support.constants import PROJECT_ROOT
 
 DAY, EMPTY_DAY = "2017-03-12", "2017-03-13"
 CSV = (

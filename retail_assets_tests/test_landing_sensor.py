@@ -13,12 +13,12 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from retail_assets.automation.sensors import LANDING_OBJECTS_TAG, landing_sensor
-from retail_assets.resources.aws_clients import aws_client
-from retail_assets.resources.lake import LocalLake
-from retail_assets.resources.s3_lake import S3Lake
+from retail_assets.defs.automation.landing_sensor import LANDING_OBJECTS_TAG, landing_sensor
+from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.settings import SettingsError, settings_from
-from retail_assets_tests.log_records import CollectRecords
+from retail_assets_tests.support.log_records import CollectRecords
 
 REGION = "us-east-1"
 BUCKET = "retail-landing-test"

@@ -7,11 +7,12 @@ import pyarrow.parquet as pq
 import pytest
 import sqlglot
 
-from retail_assets.resources import athena as athena_module
-from retail_assets.resources.athena import SQL_DIR, LocalAthena, load_insert
-from retail_assets.resources.catalog import LocalCrawler
-from retail_assets.resources.lake import LocalLake
-from retail_assets_tests.lake_builders import CLEANED_SCHEMA
+from retail_assets.defs.resources.athena import SQL_DIR, load_insert
+from retail_assets.defs.resources.local import athena as athena_module
+from retail_assets.defs.resources.local.athena import LocalAthena
+from retail_assets.defs.resources.local.crawler import LocalCrawler
+from retail_assets.defs.resources.local.lake import LocalLake
+from retail_assets_tests.support.lake_builders import CLEANED_SCHEMA
 
 
 def cleaned_line(transaction, store, product, quantity, price, customer=None, name=None, discount="0"):

@@ -12,17 +12,17 @@ import pytest
 from moto import mock_aws
 
 from glue_scripts import clean_sales, ingest_sales
-from retail_assets.aws.account import Account
-from retail_assets.aws.changes import Changes
-from retail_assets.aws.iam_policies import GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
-from retail_assets.aws.provision import provision
-from retail_assets.aws.provision_catalog import table_level
-from retail_assets.aws.provision_glue import job_definition, package_zip, static_job_arguments
-from retail_assets.aws_settings import aws_settings_from, get_aws_settings
 from retail_assets.cli.main import main
-from retail_assets.resources.glue import GLUE_JOBS, script_path
-from retail_assets.resources.lake import ZONES
-from retail_assets.resources.s3_lake import S3Lake
+from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
+from retail_assets.defs.resources.lake import ZONES
+from retail_assets.provisioning.account import Account
+from retail_assets.provisioning.changes import Changes
+from retail_assets.provisioning.iam_policies import GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
+from retail_assets.provisioning.provision import provision
+from retail_assets.provisioning.provision_catalog import table_level
+from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments
+from retail_assets.settings import aws_settings_from, get_aws_settings
 
 ACCOUNT, REGION, TIMEZONE = "123456789012", "eu-west-1", "America/New_York"
 ENVIRONMENT = {"RETAIL_AWS_PREFIX": "retail-test", "RETAIL_LAKE_PREFIX": "lakehouse/v1", "AWS_DEFAULT_REGION": REGION}

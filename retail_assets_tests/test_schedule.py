@@ -22,10 +22,10 @@ from dagster._core.utils import make_new_backfill_id
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._daemon.backfill import execute_backfill_iteration
 
-from retail_assets.automation.schedules import daily_schedule
-from retail_assets.automation.sensors import landing_sensor
 from retail_assets.definitions import defs
-from retail_assets.partitions import daily_partitions
+from retail_assets.defs.automation.landing_sensor import landing_sensor
+from retail_assets.defs.automation.schedules import daily_schedule
+from retail_assets.defs.partitions import daily_partitions
 from retail_assets.settings import PROJECT_ROOT, settings_from
 
 # Evaluates the schedule's tick in a process whose business timezone is New York, at 08:00 there.

@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from retail_assets.cli import land_command
-from retail_assets.landing import splitter
-from retail_assets.landing.splitter import LandingError, land_files
-from retail_assets.landing.timestamps import business_date_of
+from retail_assets.cli import land
+from retail_assets.store_files import splitter
+from retail_assets.store_files.splitter import LandingError, land_files
+from retail_assets.store_files.timestamps import business_date_of
 
 SAMPLE = Path("/work/shared/data/complete_journey/sales_2017.csv")  # read-only: read in place, never written
 TIMEZONE = "America/New_York"
@@ -225,7 +225,7 @@ def test_land_command(tmp_path, capsys):
     (tmp_path / "good.csv").write_bytes(GOOD)
     (tmp_path / "bad.csv").write_bytes(GOOD + b"T3,2024-05-02 10:00:00\n")
     parser = argparse.ArgumentParser()
-    land_command.add_parser(parser.add_subparsers(), landing_root=tmp_path / "root", timezone=TIMEZONE)
+    land.add_parser(parser.add_subparsers(), landing_root=tmp_path / "root", timezone=TIMEZONE)
     args = parser.parse_args(["land", str(tmp_path / "good.csv")])
     assert args.func(args) == 0
     assert "2024-05-01          1 rows" in capsys.readouterr().out

@@ -21,7 +21,7 @@ from retail_assets.warehouse.loader import (
     replace_days,
     table_rows,
 )
-from retail_assets.warehouse.migrations import migrate, migration_files
+from retail_assets.warehouse.migrate import migrate, migration_files
 
 # Days far from any real data, so the tests can share RETAIL_DATABASE_URL with other suites.
 FIRST_DAY = dt.date(1991, 1, 1)

@@ -4,11 +4,11 @@ import argparse
 import sys
 
 from retail_assets.cli import (
-    demo_command,
-    generate_command,
-    land_command,
-    provision_command,
-    warehouse_command,
+    demo,
+    generate,
+    land,
+    provision,
+    warehouse_url,
 )
 from retail_assets.settings import SettingsError, get_settings
 
@@ -18,11 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="retail-assets", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
-    generate_command.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
-    land_command.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
-    demo_command.add_parser(subparsers)
-    warehouse_command.add_parser(subparsers)
-    provision_command.add_parser(subparsers)
+    generate.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
+    land.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
+    demo.add_parser(subparsers)
+    warehouse_url.add_parser(subparsers)
+    provision.add_parser(subparsers)
     return parser
 
 

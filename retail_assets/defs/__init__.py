@@ -1,0 +1,1 @@
+"""What Dagster loads: assets, checks, resources and automation."""

@@ -1,0 +1,46 @@
+"""aurora/daily_sales: retail.daily_sales in PostgreSQL, replaced day by day from final."""
+
+import dagster as dg
+import pyarrow as pa
+
+from retail_assets.defs.assets.final import FINAL_DAILY_SALES
+from retail_assets.defs.assets.ranges import partition_days
+from retail_assets.defs.partitions import chunks, daily_partitions
+from retail_assets.defs.resources.lake import Lake
+from retail_assets.defs.resources.warehouse import Warehouse
+from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
+
+AURORA_DAILY_SALES = dg.AssetKey(["aurora", "daily_sales"])
+
+
+def rows_to_load(final_rows: pa.Table | None) -> pa.Table:
+    """final/daily_sales rows in the warehouse table's column order and types (empty when None)."""
+    if final_rows is None:
+        return DAILY_SALES_SCHEMA.empty_table()
+    return final_rows.select(DAILY_SALES_SCHEMA.names).cast(DAILY_SALES_SCHEMA)
+
+
+@dg.asset(
+    key=AURORA_DAILY_SALES,
+    deps=[FINAL_DAILY_SALES],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="sales",
+    kinds={"postgres"},
+    description="retail.daily_sales, the table analysts read: COPY to staging, one transaction per chunk.",
+)
+def aurora_daily_sales(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse):
+    """Load the final rows of each chunk of days into the warehouse, replacing those days."""
+    days = partition_days(context)
+    for chunk in chunks(days):
+        result = warehouse.load_days(rows_to_load(lake.read_days("final", "daily_sales", chunk)), chunk)
+        context.log.info(f"{chunk[0]}...{chunk[-1]}: {result.rows_deleted} rows replaced by {result.rows_inserted}")
+    totals = {day.isoformat(): row for day, row in warehouse.totals(days).items()}
+    return dg.MaterializeResult(
+        metadata={
+            "rows_written": sum(row["rows"] for row in totals.values()),
+            "rows_by_day": dg.MetadataValue.json({day: row["rows"] for day, row in totals.items()}),
+            "net_revenue_by_day": dg.MetadataValue.json({day: str(row["net_revenue"]) for day, row in totals.items()}),
+            "table": "retail.daily_sales",
+        }
+    )

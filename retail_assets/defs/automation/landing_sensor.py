@@ -1,0 +1,79 @@
+"""The landing sensor: one run of the whole pipeline per business day with new or changed landing objects."""
+
+import time
+
+import dagster as dg
+
+from retail_assets.defs.automation.changed_days import DueDay, ScanCursor, scan_step
+from retail_assets.defs.automation.jobs import sales_pipeline
+from retail_assets.defs.partitions import daily_partitions
+from retail_assets.defs.resources.lake import Lake
+from retail_assets.settings import Settings
+
+# Skipped keys logged one by one per tick; the rest are counted (a bucket full of junk must not flood the log).
+MAX_SKIPPED_LOGGED = 20
+LANDING_OBJECTS_TAG = "retail/landing_objects"
+LANDING_DIGEST_TAG = "retail/landing_digest"
+
+
+def landing_sensor(settings: Settings) -> dg.SensorDefinition:
+    """The sensor, with the interval, lookback and per-tick budget of settings."""
+
+    @dg.sensor(
+        name="landing_sensor",
+        job=sales_pipeline,
+        minimum_interval_seconds=settings.sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if settings.trigger == "sensor"
+        else dg.DefaultSensorStatus.STOPPED,
+        description=(
+            f"Requests a run of a business day when objects under sales/<day>/ are new or changed: new days "
+            f"after the newest seen, changes within the last {settings.sensor_lookback_days} days of it."
+        ),
+    )
+    def _landing_sensor(context: dg.SensorEvaluationContext, lake: Lake) -> dg.SensorResult:
+        try:
+            cursor = ScanCursor.from_json(context.cursor)
+        except ValueError as error:
+            # Starting over is safe: a run is never requested twice for the same objects of a day (run_key).
+            context.log.warning(f"{error}; starting over from the first landing key")
+            cursor = ScanCursor()
+        started = time.monotonic()
+        step = scan_step(
+            lake.list_landing,
+            cursor,
+            lookback_days=settings.sensor_lookback_days,
+            max_keys=settings.sensor_max_keys,
+            partitions=partition_bounds(),
+        )
+        for line in step.skipped[:MAX_SKIPPED_LOGGED]:
+            context.log.warning(f"landing key skipped, {line}")
+        if len(step.skipped) > MAX_SKIPPED_LOGGED:
+            context.log.warning(f"{len(step.skipped) - MAX_SKIPPED_LOGGED} more landing keys skipped")
+        progress = "pass complete" if step.pass_complete else f"pass continues after {step.cursor.position}"
+        context.log.info(
+            f"listed {step.listed} landing keys in {time.monotonic() - started:.2f} s ({progress}); "
+            f"days due: {', '.join(due.day for due in step.due) or 'none'}"
+        )
+        return dg.SensorResult(
+            run_requests=[run_request(due) for due in step.due],
+            cursor=step.cursor.to_json(),
+            skip_reason=None if step.due else f"no new or changed landing objects in {step.listed} keys listed",
+        )
+
+    return _landing_sensor
+
+
+def run_request(due: DueDay) -> dg.RunRequest:
+    """A run of one day; the run key makes the same objects of a day start at most one run."""
+    return dg.RunRequest(
+        run_key=f"{due.day}:{due.digest}",
+        partition_key=due.day,
+        tags={LANDING_OBJECTS_TAG: str(due.objects), LANDING_DIGEST_TAG: due.digest},
+    )
+
+
+def partition_bounds() -> tuple[str, str] | None:
+    """The first and last business day with a partition now (the last is yesterday), or None before the start."""
+    first, last = daily_partitions.get_first_partition_key(), daily_partitions.get_last_partition_key()
+    return (first, last) if first and last else None

@@ -1,0 +1,66 @@
+"""The one place RETAIL_ENV picks backends; resource keys are the same in every environment."""
+
+from typing import Any
+
+from retail_assets.defs.resources.aws.alerts import SnsAlerts
+from retail_assets.defs.resources.aws.athena import AwsAthena
+from retail_assets.defs.resources.aws.crawler import GlueCrawler
+from retail_assets.defs.resources.aws.glue import AwsGlueJobs
+from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
+from retail_assets.defs.resources.glue import GLUE_JOBS
+from retail_assets.defs.resources.lake import ZONES
+from retail_assets.defs.resources.local.alerts import LogAlerts
+from retail_assets.defs.resources.local.athena import LocalAthena
+from retail_assets.defs.resources.local.crawler import LocalCrawler
+from retail_assets.defs.resources.local.glue import LocalGlueJobs
+from retail_assets.defs.resources.local.lake import LocalLake
+from retail_assets.defs.resources.local.warehouse import LocalWarehouse
+from retail_assets.settings import Settings, get_aws_settings
+
+
+def local_resources(settings: Settings) -> dict[str, Any]:
+    """Every backend on this machine: directories, local Spark, DuckDB and a real PostgreSQL."""
+    return {
+        "lake": LocalLake(landing_root=str(settings.landing_root), lake_root=str(settings.lake_root)),
+        "glue": LocalGlueJobs(),
+        "crawler": LocalCrawler(catalog_path=str(settings.catalog_path)),
+        "athena": LocalAthena(catalog_path=str(settings.catalog_path)),
+        "warehouse": LocalWarehouse(retail_home=str(settings.home)),
+        "alerts": LogAlerts(),
+    }
+
+
+def aws_resources(settings: Settings) -> dict[str, Any]:
+    """The AWS backends, named by the AWS settings; nothing is called until a run uses them."""
+    aws = get_aws_settings()
+    databases = {zone: aws.database(zone) for zone in ZONES}
+    return {
+        "lake": S3Lake(
+            landing_bucket=aws.landing_bucket,
+            landing_prefix=aws.landing_prefix,
+            lake_bucket=aws.lake_bucket,
+            lake_prefix=aws.lake_prefix,
+            region=aws.region,
+        ),
+        "glue": AwsGlueJobs(
+            job_names={job: aws.job(job) for job in GLUE_JOBS},
+            pipes_bucket=aws.lake_bucket,
+            pipes_prefix=aws.pipes_prefix,
+            worker_type=aws.glue_worker_type,
+            workers=aws.glue_workers,
+            flex_min_days=aws.glue_flex_min_days,
+        ),
+        "crawler": GlueCrawler(crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases),
+        "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases, output_location=aws.athena_output),
+        "warehouse": AuroraWarehouse(secret_id=aws.aurora_secret),
+        "alerts": SnsAlerts(topic=aws.alert_topic, region=aws.region),
+    }
+
+
+RESOURCES_BY_ENV = {"local": local_resources, "aws": aws_resources}
+
+
+def resources_for(settings: Settings) -> dict[str, Any]:
+    """The resources of settings.env."""
+    return RESOURCES_BY_ENV[settings.env](settings)

@@ -1,0 +1,148 @@
+"""The lake role: landing objects and the lake's Hive-partitioned Parquet tables (local/ and aws/ implement it)."""
+
+import re
+from abc import abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from glue_scripts.sales_contract import (
+    LANDING_TABLE_PREFIX,
+    PARTITION_COLUMN,
+    is_hidden,
+)
+from retail_assets.settings import validate_day
+
+ZONES = ("raw", "cleaned", "quarantine", "final")
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """One landing object: its key under the landing root, and a tag that changes when its content may have."""
+
+    key: str
+    etag: str
+
+
+@dataclass(frozen=True, order=True)
+class LandingObject:
+    """One file a store dropped for a business day."""
+
+    key: str
+    size: int
+
+
+def validate_table(zone: str, table: str) -> tuple[str, str]:
+    """Return (zone, table) when both are known-safe identifiers, else raise ValueError."""
+    if zone not in ZONES or not _TABLE_NAME.match(table):
+        raise ValueError(f"not a lake table: {zone!r}.{table!r}")
+    return zone, table
+
+
+class Lake(dg.ConfigurableResource):
+    """Landing and lake storage addressed the same way on S3 and on a local directory tree."""
+
+    @abstractmethod
+    def filesystem(self) -> pafs.FileSystem:
+        """The pyarrow filesystem the paths below live on."""
+
+    @abstractmethod
+    def landing_base(self) -> str:
+        """Filesystem path of the landing root (the folder holding sales/)."""
+
+    @abstractmethod
+    def lake_base(self) -> str:
+        """Filesystem path of the lake root (the folder holding one folder per zone)."""
+
+    @abstractmethod
+    def uri(self, path: str) -> str:
+        """The URI a Glue script or a query engine is given for a filesystem path."""
+
+    @abstractmethod
+    def list_landing(self, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
+        """Landing objects whose key starts with prefix and sorts after start_after, lazily, in S3's key order."""
+
+    def landing_uri(self) -> str:
+        """URI of the landing root, as passed to the ingest job."""
+        return self.uri(self.landing_base())
+
+    def table_path(self, zone: str, table: str) -> str:
+        """Filesystem path of a lake table's root folder."""
+        zone, table = validate_table(zone, table)
+        return f"{self.lake_base()}/{zone}/{table}"
+
+    def table_uri(self, zone: str, table: str) -> str:
+        """URI of a lake table's root folder."""
+        return self.uri(self.table_path(zone, table))
+
+    def day_path(self, zone: str, table: str, day: str) -> str:
+        """Filesystem path of one business day's partition folder."""
+        return f"{self.table_path(zone, table)}/{PARTITION_COLUMN}={validate_day(day)}"
+
+    def landing_objects(self, day: str) -> list[LandingObject]:
+        """The objects landed for a business day that ingest reads (hidden ones left out), sorted by key."""
+        day_prefix = f"{LANDING_TABLE_PREFIX}/{validate_day(day)}/"
+        selector = pafs.FileSelector(f"{self.landing_base()}/{day_prefix}", recursive=True, allow_not_found=True)
+        objects = []
+        for info in self.filesystem().get_file_info(selector):
+            key = info.path[len(self.landing_base()) + 1 :]
+            if info.is_file and not is_hidden(key.removeprefix(day_prefix)):
+                objects.append(LandingObject(key, info.size))
+        return sorted(objects)
+
+    def existing_days(self, zone: str, table: str, days: list[str]) -> list[str]:
+        """The days among days that have a partition folder in the table."""
+        infos = self.filesystem().get_file_info([self.day_path(zone, table, day) for day in days])
+        return [day for day, info in zip(days, infos) if info.type == pafs.FileType.Directory]
+
+    def rows_per_day(self, zone: str, table: str, days: list[str]) -> dict[str, int]:
+        """Row count of each day, from Parquet footers only (0 for a day without data)."""
+        present = set(self.existing_days(zone, table, days))
+        return {
+            day: ds.dataset(
+                self.day_path(zone, table, day), filesystem=self.filesystem(), format="parquet"
+            ).count_rows()
+            if day in present
+            else 0
+            for day in days
+        }
+
+    def day_files(self, zone: str, table: str, day: str) -> list[str]:
+        """The Parquet files of one day's partition (none when the day has no data)."""
+        selector = pafs.FileSelector(self.day_path(zone, table, day), recursive=True, allow_not_found=True)
+        return sorted(
+            info.path
+            for info in self.filesystem().get_file_info(selector)
+            if info.is_file and info.base_name.endswith(".parquet") and not info.base_name.startswith(("_", "."))
+        )
+
+    def days_schema(self, zone: str, table: str, days: list[str]) -> pa.Schema | None:
+        """The unified schema of the days' files, from their footers (None when no day has data)."""
+        files = [path for day in days for path in self.day_files(zone, table, day)]
+        if not files:
+            return None
+        # Days written by different runs may differ in extra columns: one schema holds them all.
+        return pa.unify_schemas([pq.read_schema(path, filesystem=self.filesystem()) for path in files])
+
+    def read_days(self, zone: str, table: str, days: list[str], columns: list[str] | None = None) -> pa.Table | None:
+        """The rows of the given days (None when no day has data), business_date included."""
+        files = [path for day in days for path in self.day_files(zone, table, day)]
+        if not files:
+            return None
+        filesystem = self.filesystem()
+        schema = pa.unify_schemas([pq.read_schema(path, filesystem=filesystem) for path in files])
+        dataset = ds.dataset(
+            files,
+            schema=schema.append(pa.field(PARTITION_COLUMN, pa.string())),
+            filesystem=filesystem,
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]), flavor="hive"),
+            partition_base_dir=self.table_path(zone, table),
+        )
+        return dataset.to_table(columns=columns)

@@ -1,0 +1,26 @@
+"""The local crawler: (re)creates a zone's DuckDB view over its Parquet and reports the inferred columns."""
+
+from pathlib import Path
+
+from glue_scripts.sales_contract import PARTITION_COLUMN
+from retail_assets.defs.resources.crawler import Crawler
+from retail_assets.defs.resources.lake import Lake, validate_table
+from retail_assets.defs.resources.local.catalog import catalog_connection, parquet_scan
+
+
+class LocalCrawler(Crawler):
+    """A DuckDB file as the catalog: one schema per zone, one view per table over its Parquet."""
+
+    catalog_path: str
+
+    def crawl(self, lake: Lake, zone: str, table: str) -> list[tuple[str, str]]:
+        zone, table = validate_table(zone, table)
+        glob = f"{lake.table_path(zone, table)}/{PARTITION_COLUMN}=*/*.parquet"
+        with catalog_connection(Path(self.catalog_path)) as connection:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {zone}")
+            if not connection.execute("SELECT count(*) FROM glob(?)", [glob]).fetchall()[0][0]:
+                # A crawler over an empty prefix creates no table; drop a stale one.
+                connection.execute(f"DROP VIEW IF EXISTS {zone}.{table}")
+                return []
+            connection.execute(f"CREATE OR REPLACE VIEW {zone}.{table} AS SELECT * FROM {parquet_scan(glob)}")
+            return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {zone}.{table}").fetchall()]

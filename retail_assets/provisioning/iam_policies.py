@@ -1,0 +1,198 @@
+"""Least-privilege IAM policy documents: the Glue job role (jobs and crawlers) and the Dagster runner."""
+
+import json
+from pathlib import Path
+
+from glue_scripts.sales_contract import LANDING_TABLE_PREFIX
+from retail_assets.defs.resources.glue import GLUE_JOBS
+from retail_assets.defs.resources.lake import ZONES
+from retail_assets.provisioning.account import Account
+from retail_assets.provisioning.changes import Changes
+from retail_assets.settings import AwsSettings
+
+GLUE_JOB_POLICY = "glue-job-policy.json"
+RUNNER_POLICY = "dagster-runner-policy.json"
+JOB_ZONES = ("raw", "cleaned", "quarantine")  # the zones the Glue jobs write; final is Athena's
+S3_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+# Listing is granted on the whole bucket: without s3:ListBucket S3 answers 403 rather than 404 for a missing
+# key, and Spark and pyarrow probe missing keys all the time. It reveals key names, never content.
+S3_LIST = ["s3:ListBucket", "s3:GetBucketLocation"]
+
+
+def statement(sid: str, actions: list[str], resources: list[str], condition: dict | None = None) -> dict:
+    """One Allow statement."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources,
+        **({"Condition": condition} if condition else {}),
+    }
+
+
+class Arns:
+    """The ARNs of the pipeline's resources in an account."""
+
+    def __init__(self, aws: AwsSettings, account: Account):
+        self.aws, self.account = aws, account
+
+    def buckets(self) -> list[str]:
+        """The landing and lake buckets."""
+        return list(dict.fromkeys(self.account.s3_arn(b) for b in (self.aws.landing_bucket, self.aws.lake_bucket)))
+
+    def landing_objects(self) -> list[str]:
+        """The landed sales files."""
+        return [self.account.s3_arn(self.aws.landing_bucket, f"{self.aws.landing_prefix}{LANDING_TABLE_PREFIX}/*")]
+
+    def lake_objects(self, *key_prefixes: str) -> list[str]:
+        """The objects under key prefixes of the lake bucket."""
+        return [self.account.s3_arn(self.aws.lake_bucket, f"{prefix}*") for prefix in key_prefixes]
+
+    def zones(self, zones: tuple[str, ...]) -> list[str]:
+        """Key prefixes of lake zones."""
+        return [f"{self.aws.lake_prefix}{zone}/" for zone in zones]
+
+    def catalog(self) -> list[str]:
+        """The catalog, the zone databases and their tables (Glue checks all three for a table action)."""
+        databases = [self.aws.database(zone) for zone in ZONES]
+        return [
+            self.account.arn("glue", "catalog"),
+            *(self.account.arn("glue", f"database/{database}") for database in databases),
+            *(self.account.arn("glue", f"table/{database}/*") for database in databases),
+        ]
+
+    def kms(self) -> list[dict]:
+        """A statement for the buckets' KMS key, when there is one."""
+        if not self.aws.kms_key:
+            return []
+        return [statement("LakeKmsKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.aws.kms_key])]
+
+    def secret(self) -> str:
+        """The Aurora secret."""
+        # Secrets Manager appends six random characters to a secret's name in its ARN.
+        secret = self.aws.aurora_secret
+        return secret if secret.startswith("arn:") else self.account.arn("secretsmanager", f"secret:{secret}-??????")
+
+
+def glue_job_policy(aws: AwsSettings, account: Account) -> dict:
+    """For the role jobs and crawlers share: jobs read landing, write raw/cleaned/quarantine; crawlers read all."""
+    arns = Arns(aws, account)
+    log_groups = account.arn("logs", "log-group:/aws-glue/*")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement("ListBuckets", S3_LIST, arns.buckets()),
+            statement("ReadLanding", ["s3:GetObject"], arns.landing_objects()),
+            statement("ReadLakeZones", ["s3:GetObject"], arns.lake_objects(*arns.zones(ZONES))),
+            statement("WriteJobZones", S3_WRITE, arns.lake_objects(*arns.zones(JOB_ZONES))),
+            statement("ReadScripts", ["s3:GetObject"], arns.lake_objects(aws.scripts_prefix)),
+            statement("DagsterPipes", ["s3:GetObject", "s3:PutObject"], arns.lake_objects(aws.pipes_prefix)),
+            statement(
+                "CrawlerCatalog",
+                [
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:CreateTable",
+                    "glue:UpdateTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                    "glue:CreatePartition",
+                    "glue:BatchCreatePartition",
+                    "glue:UpdatePartition",
+                    "glue:BatchUpdatePartition",
+                    # Crawlers index the partitions of the tables they create.
+                    "glue:CreatePartitionIndex",
+                    "glue:GetPartitionIndexes",
+                ],
+                arns.catalog(),
+            ),
+            statement(
+                "GlueLogs",
+                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                [log_groups, f"{log_groups}:log-stream:*"],
+            ),
+            # PutMetricData has no resource-level permissions: "*" is the only resource it accepts, so the
+            # statement is narrowed to Glue's namespace instead.
+            statement(
+                "GlueMetrics",
+                ["cloudwatch:PutMetricData"],
+                ["*"],
+                {"StringEquals": {"cloudwatch:namespace": "Glue"}},
+            ),
+            *arns.kms(),
+        ],
+    }
+
+
+def runner_policy(aws: AwsSettings, account: Account) -> dict:
+    """For the Dagster runner: starts jobs, crawls and queries, loads Aurora, alerts; no iam:PassRole needed."""
+    arns = Arns(aws, account)
+    athena_results = aws.athena_output.removeprefix(f"s3://{aws.lake_bucket}/")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement(
+                "GlueJobRuns",
+                ["glue:StartJobRun", "glue:GetJobRun", "glue:BatchStopJobRun"],
+                [account.arn("glue", f"job/{aws.job(job)}") for job in GLUE_JOBS],
+            ),
+            statement(
+                "Crawlers",
+                ["glue:StartCrawler", "glue:GetCrawler"],
+                [account.arn("glue", f"crawler/{aws.crawler(zone)}") for zone in ZONES],
+            ),
+            # Athena reads the catalog and adds the partitions an INSERT writes with the caller's permissions;
+            # rewriting days of final drops their partitions first.
+            statement(
+                "Catalog",
+                [
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                    "glue:CreatePartition",
+                    "glue:BatchCreatePartition",
+                    "glue:BatchDeletePartition",
+                ],
+                arns.catalog(),
+            ),
+            statement(
+                "AthenaQueries",
+                ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"],
+                [account.arn("athena", f"workgroup/{aws.athena_workgroup}")],
+            ),
+            statement("ListBuckets", S3_LIST, arns.buckets()),
+            statement("ReadLanding", ["s3:GetObject"], arns.landing_objects()),
+            statement(
+                "ReadLake",
+                ["s3:GetObject"],
+                arns.lake_objects(*arns.zones(ZONES), aws.pipes_prefix, athena_results),
+            ),
+            # The runner writes final (Athena's INSERT, the day swap), Pipes' context and Athena's results;
+            # raw, cleaned and quarantine are the Glue jobs' to write.
+            statement(
+                "WriteFinalPipesResults",
+                S3_WRITE,
+                arns.lake_objects(*arns.zones(("final",)), aws.pipes_prefix, athena_results),
+            ),
+            statement("AuroraSecret", ["secretsmanager:GetSecretValue"], [arns.secret()]),
+            statement("Alerts", ["sns:Publish"], [account.arn("sns", aws.alert_topic)]),
+            *arns.kms(),
+        ],
+    }
+
+
+def write_policies(changes: Changes, aws: AwsSettings, account: Account, iam_dir: Path) -> None:
+    """Write both documents into iam_dir, each only when its content changed (in a dry run too: local files)."""
+    documents = {GLUE_JOB_POLICY: glue_job_policy(aws, account), RUNNER_POLICY: runner_policy(aws, account)}
+    iam_dir.mkdir(parents=True, exist_ok=True)
+    for filename, document in documents.items():
+        path, text = iam_dir / filename, json.dumps(document, indent=2) + "\n"
+        if path.exists() and path.read_text() == text:
+            changes.report("iam policy", str(path), "unchanged")
+        else:
+            path.write_text(text)
+            changes.report("iam policy", str(path), "written")

@@ -1,0 +1,34 @@
+"""`provision`: every AWS resource the pipeline needs, created or updated idempotently, and the IAM documents."""
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from retail_assets.provisioning.account import caller_account
+from retail_assets.provisioning.changes import Changes
+from retail_assets.provisioning.iam_policies import write_policies
+from retail_assets.provisioning.provision_catalog import ensure_crawlers, ensure_databases, ensure_final_table
+from retail_assets.provisioning.provision_glue import ensure_glue_jobs
+from retail_assets.provisioning.provision_services import check_secret, ensure_topic, ensure_workgroup
+from retail_assets.provisioning.provision_storage import ensure_buckets
+from retail_assets.settings import AwsSettings
+
+
+def provision(
+    aws: AwsSettings, timezone: str, iam_dir: Path, dry_run: bool = False, echo: Callable[[str], None] = print
+) -> Counter:
+    """Bring the account to the pipeline's resources, one printed line per resource; returns outcome counts."""
+    account = caller_account(aws.region)
+    echo(f"{'Dry run in' if dry_run else 'Provisioning'} account {account.id}, {account.region}")
+    changes = Changes(dry_run, echo)
+    ensure_buckets(changes, aws, account)  # first: the scripts and the results go into the lake bucket
+    ensure_databases(changes, aws, account)
+    ensure_final_table(changes, aws, account)
+    ensure_crawlers(changes, aws, account)
+    ensure_glue_jobs(changes, aws, account, timezone)
+    ensure_workgroup(changes, aws, account)
+    ensure_topic(changes, aws, account)
+    check_secret(changes, aws, account)
+    # Written in a dry run too: the roles they describe are created before the first real run.
+    write_policies(changes, aws, account, iam_dir)
+    return changes.counts
