@@ -136,7 +136,7 @@ _CLEANED_TYPES = {"string": pa.string(), "timestamp": UTC_TIMESTAMP, "integer": 
 # Cleaned keeps a required value or the discount's default; the other optional columns may be null.
 _CLEANED_NOT_NULL = {column.name for column in CONTRACT_COLUMNS if column.required} | {"discount"}
 
-RAW_SALES = Table(
+RAW_SALES_TABLE = Table(
     "raw",
     "sales",
     "Every landed row as text, with its lineage; landed columns beyond the contract follow the contract's.",
@@ -150,7 +150,7 @@ RAW_SALES = Table(
     ),
 )
 
-CLEANED_SALES = Table(
+CLEANED_SALES_TABLE = Table(
     "cleaned",
     "sales",
     "The rows that passed every cleaning rule, typed, with line_amount and is_return.",
@@ -166,7 +166,7 @@ CLEANED_SALES = Table(
     ),
 )
 
-QUARANTINE_SALES = Table(
+QUARANTINE_SALES_TABLE = Table(
     "quarantine",
     "sales",
     "The rows a cleaning rule rejected, as the text that landed, each with its reason and lineage.",
@@ -179,7 +179,7 @@ QUARANTINE_SALES = Table(
     ),
 )
 
-DAILY_SALES = Table(
+DAILY_SALES_TABLE = Table(
     "final",
     "daily_sales",
     "One row per business day, store and product (DESIGN.md, 'Final and Aurora tables'); Aurora's "
@@ -201,10 +201,10 @@ DAILY_SALES = Table(
 )
 # retail.daily_sales: the business date first, as a date, then final's columns; loaded_at is the warehouse's own.
 WAREHOUSE_TABLE = "retail.daily_sales"
-WAREHOUSE_COLUMNS = (DAILY_SALES.partition, *DAILY_SALES.columns)
+WAREHOUSE_COLUMNS = (DAILY_SALES_TABLE.partition, *DAILY_SALES_TABLE.columns)
 WAREHOUSE_OWN_COLUMNS = (Column("loaded_at", UTC_TIMESTAMP, nullable=False),)
 
-TABLES = (RAW_SALES, CLEANED_SALES, QUARANTINE_SALES, DAILY_SALES)
+TABLES = (RAW_SALES_TABLE, CLEANED_SALES_TABLE, QUARANTINE_SALES_TABLE, DAILY_SALES_TABLE)
 
 
 def warehouse_schema() -> pa.Schema:

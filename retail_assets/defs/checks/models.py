@@ -24,7 +24,7 @@ from glue_scripts.sales_contract import (
     TIMESTAMP_PATTERN,
 )
 from retail_assets.settings import get_settings
-from retail_assets.tables import CLEANED_SALES, DAILY_SALES, QUARANTINE_SALES, RAW_SALES, Table
+from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE, Table
 
 # Nanosecond timestamps: what pandera's timezone-aware type expects (the check factory reads them so).
 UtcTimestamp = Annotated[pd.DatetimeTZDtype, "ns", "UTC"]
@@ -66,7 +66,7 @@ def declared_columns(
 CLEANED_CHECKED = (*CONTRACT_COLUMN_NAMES, "line_amount", "is_return", PARTITION_COLUMN)
 QUARANTINE_CHECKED = (REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN)
 # daily_sales: every column that may not be null (the product's name, category and brand may).
-DAILY_SALES_CHECKED = (PARTITION_COLUMN, *(column.name for column in DAILY_SALES.columns if not column.nullable))
+DAILY_SALES_CHECKED = (PARTITION_COLUMN, *(column.name for column in DAILY_SALES_TABLE.columns if not column.nullable))
 
 
 def _present(series: pd.Series) -> pd.Series:
@@ -85,7 +85,7 @@ def _is_decimal(series: pd.Series) -> pd.Series:
     return series.map(lambda value: isinstance(value, Decimal)).astype(bool)
 
 
-class LandingValues(declared_columns(RAW_SALES, [*REQUIRED_COLUMN_NAMES, "discount"])):
+class LandingValues(declared_columns(RAW_SALES_TABLE, [*REQUIRED_COLUMN_NAMES, "discount"])):
     """raw/sales as landed text: required values present, typed values parse as their type."""
 
     @pa.check(*REQUIRED_COLUMN_NAMES, name="required_present")
@@ -107,7 +107,7 @@ class LandingValues(declared_columns(RAW_SALES, [*REQUIRED_COLUMN_NAMES, "discou
 
 class CleanedSales(
     declared_columns(
-        CLEANED_SALES,
+        CLEANED_SALES_TABLE,
         CLEANED_CHECKED,
         {
             "transaction_id": NON_EMPTY,
@@ -149,7 +149,7 @@ class CleanedSales(
 
 class QuarantineSales(
     declared_columns(
-        QUARANTINE_SALES,
+        QUARANTINE_SALES_TABLE,
         QUARANTINE_CHECKED,
         {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": 1}, PARTITION_COLUMN: IS_DAY},
     )
@@ -159,7 +159,7 @@ class QuarantineSales(
 
 class DailySales(
     declared_columns(
-        DAILY_SALES,
+        DAILY_SALES_TABLE,
         DAILY_SALES_CHECKED,
         {
             PARTITION_COLUMN: IS_DAY,
