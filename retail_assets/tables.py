@@ -94,6 +94,8 @@ class Table:
     columns: tuple[Column, ...]
     # The partition key: a date; the lake and every catalog keep it as a YYYY-MM-DD string (the folder name).
     partition: Column = Column(PARTITION_COLUMN, pa.date32(), nullable=False)
+    # The columns that identify a row, if the table has such a key (the warehouse's primary key).
+    key: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -198,6 +200,7 @@ DAILY_SALES_TABLE = Table(
         Column("transactions", pa.int64(), nullable=False),
         Column("customers", pa.int64(), nullable=False),
     ),
+    key=(PARTITION_COLUMN, "store_id", "product_id"),
 )
 # retail.daily_sales: the business date first, as a date, then final's columns; loaded_at is the warehouse's own.
 WAREHOUSE_TABLE = "retail.daily_sales"

@@ -182,4 +182,4 @@ class DailySales(
 
     @pa.dataframe_check(name="one_row_per_day_store_product")
     def unique_key(cls, frame: pd.DataFrame) -> pd.Series:
-        return ~frame.duplicated(subset=["business_date", "store_id", "product_id"], keep=False)
+        return ~frame.duplicated(subset=list(DAILY_SALES_TABLE.key), keep=False)
