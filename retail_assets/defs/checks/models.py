@@ -67,6 +67,7 @@ CLEANED_CHECKED = (*CONTRACT_COLUMN_NAMES, "line_amount", "is_return", PARTITION
 QUARANTINE_CHECKED = (REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN)
 # daily_sales: every column that may not be null (the product's name, category and brand may).
 DAILY_SALES_CHECKED = (PARTITION_COLUMN, *(column.name for column in DAILY_SALES_TABLE.columns if not column.nullable))
+DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns if pa_types.is_integer(column.type))
 
 
 def _present(series: pd.Series) -> pd.Series:
@@ -161,13 +162,8 @@ class DailySales(
     declared_columns(
         DAILY_SALES_TABLE,
         DAILY_SALES_CHECKED,
-        {
-            PARTITION_COLUMN: IS_DAY,
-            "units_sold": {"ge": 0},
-            "units_returned": {"ge": 0},
-            "transactions": {"ge": 1},
-            "customers": {"ge": 0},
-        },
+        # Every count (units, transactions, customers) is >= 0, and a row has at least one transaction.
+        {PARTITION_COLUMN: IS_DAY, **{name: {"ge": 0} for name in DAILY_SALES_COUNTS}, "transactions": {"ge": 1}},
     )
 ):
     """final/daily_sales: one row per key, units >= 0, net = gross - returns."""
