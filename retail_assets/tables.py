@@ -130,8 +130,9 @@ def hive_type(arrow_type: pa.DataType) -> str:
 
 
 def _landed_text() -> tuple[Column, ...]:
-    """The contract columns as raw and quarantine keep them: the text that landed, any of it possibly empty."""
-    return tuple(Column(column.name, pa.string(), nullable=True) for column in CONTRACT_COLUMNS)
+    """Raw's and quarantine's contract columns as the text that landed (any may be empty), then _unparsed_line."""
+    landed = tuple(Column(column.name, pa.string(), nullable=True) for column in CONTRACT_COLUMNS)
+    return (*landed, Column(UNPARSED_LINE, pa.string(), nullable=True))
 
 
 _CLEANED_TYPES = {"string": pa.string(), "timestamp": UTC_TIMESTAMP, "integer": pa.int64(), "decimal": MONEY}
@@ -144,7 +145,6 @@ RAW_SALES_TABLE = Table(
     "Every landed row as text, with its lineage; landed columns beyond the contract follow the contract's.",
     (
         *_landed_text(),
-        Column(UNPARSED_LINE, pa.string(), nullable=True),
         Column(SOURCE_OBJECT, pa.string(), nullable=False),
         Column(SOURCE_MD5, pa.string(), nullable=False),
         Column(SOURCE_BYTES, pa.int64(), nullable=False),
@@ -174,7 +174,6 @@ QUARANTINE_SALES_TABLE = Table(
     "The rows a cleaning rule rejected, as the text that landed, each with its reason and lineage.",
     (
         *_landed_text(),
-        Column(UNPARSED_LINE, pa.string(), nullable=True),
         Column(REASON, pa.string(), nullable=False),
         Column(SOURCE_OBJECT, pa.string(), nullable=False),
         Column(LINE_NUMBER, pa.int64(), nullable=False),
