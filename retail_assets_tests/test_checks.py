@@ -183,12 +183,18 @@ def test_rows_conserved_and_quarantine_rate(lake):
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
 
 
-def test_quarantine_model_requires_a_reason(lake):
+def test_quarantine_model_requires_a_reason_and_lineage(lake):
     rows = [{"transaction_id": "t", "reason": "duplicate", "_source_object": "f", "_line_number": 2}]
     write_day(lake, "quarantine", "sales", DAY, rows, QUARANTINE_SCHEMA)
     assert evaluate(quarantine_sales_model, lake).passed
     write_day(lake, "quarantine", "sales", DAY, rows + [{**rows[0], "reason": None}], QUARANTINE_SCHEMA)
     assert meta(evaluate(quarantine_sales_model, lake), "rules_failed") == {"reason: not_nullable": 1}
+    lost = [{**rows[0], "_source_object": None}, {**rows[0], "_line_number": 0}]
+    write_day(lake, "quarantine", "sales", DAY, rows + lost, QUARANTINE_SCHEMA)
+    assert meta(evaluate(quarantine_sales_model, lake), "rules_failed") == {
+        "_source_object: not_nullable": 1,
+        "_line_number: greater_than_or_equal_to(1)": 1,
+    }
 
 
 def test_daily_sales_model(lake):

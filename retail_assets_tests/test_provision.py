@@ -23,6 +23,7 @@ from retail_assets.provisioning.provision import provision
 from retail_assets.provisioning.provision_catalog import table_level
 from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments
 from retail_assets.settings import aws_settings_from, get_aws_settings
+from retail_assets.tables import DAILY_SALES_TABLE
 
 ACCOUNT, REGION, TIMEZONE = "123456789012", "eu-west-1", "America/New_York"
 ENVIRONMENT = {"RETAIL_AWS_PREFIX": "retail-test", "RETAIL_LAKE_PREFIX": "lakehouse/v1", "AWS_DEFAULT_REGION": REGION}
@@ -148,6 +149,9 @@ def test_provision_creates_everything(account, tmp_path):
         ("transactions", "bigint"),
         ("customers", "bigint"),
     ]
+    comments = [c["Comment"] for c in table["StorageDescriptor"]["Columns"]]
+    assert comments == [column.description for column in DAILY_SALES_TABLE.columns]
+    assert comments[6] == "Minus the sum of the negative quantities."
     assert table["PartitionKeys"] == [{"Name": "business_date", "Type": "string"}]
     assert table["StorageDescriptor"]["Location"] == f"{lake}final/daily_sales/"
     assert table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
@@ -258,7 +262,11 @@ def test_dry_run_reports_drift_and_a_real_run_updates_it(account, tmp_path):
     }
     assert boto3.client("s3").get_bucket_versioning(Bucket="retail-test-lake")["Status"] == "Enabled"
     columns = glue.get_table(DatabaseName="retail_test_final", Name="daily_sales")["Table"]["StorageDescriptor"]
-    assert columns["Columns"][-1] == {"Name": "customers", "Type": "bigint"}
+    assert columns["Columns"][-1] == {
+        "Name": "customers",
+        "Type": "bigint",
+        "Comment": "Distinct non-empty customer_id.",
+    }
     updates = {name: params for name, params in account if name in UNIMPLEMENTED_UPDATES}
     # UpdateJob replaces the whole definition: it must carry all of it, not only the changed fields.
     job_update = updates["UpdateJob"]["JobUpdate"]

@@ -2,16 +2,13 @@
 
 import json
 
-import pyarrow as pa
-
-from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account, role_name
 from retail_assets.provisioning.changes import Changes, found
 from retail_assets.settings import AwsSettings
-from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
+from retail_assets.tables import DAILY_SALES_TABLE, hive_type
 
-FINAL_ZONE, FINAL_TABLE = "final", "daily_sales"
+FINAL_ZONE, FINAL_TABLE = DAILY_SALES_TABLE.zone, DAILY_SALES_TABLE.name
 PARQUET_FORMAT = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -36,16 +33,6 @@ def zone_uri(aws: AwsSettings, zone: str) -> str:
 def table_level(lake_prefix: str) -> int:
     """The crawler's TableLevelConfiguration for tables at <lake_prefix><zone>/<table>/ (the bucket is level 1)."""
     return len([part for part in lake_prefix.split("/") if part]) + 3
-
-
-def hive_type(arrow_type: pa.DataType) -> str:
-    """The Glue (Hive) type of an Arrow type of the daily_sales schema."""
-    if pa.types.is_decimal(arrow_type):
-        return f"decimal({arrow_type.precision},{arrow_type.scale})"
-    types = {pa.string(): "string", pa.int64(): "bigint"}
-    if arrow_type not in types:
-        raise ValueError(f"no Glue type for {arrow_type}")
-    return types[arrow_type]
 
 
 def ensure_databases(changes: Changes, aws: AwsSettings, account: Account) -> None:
@@ -119,15 +106,17 @@ def ensure_crawlers(changes: Changes, aws: AwsSettings, account: Account) -> Non
 
 def final_table_input(aws: AwsSettings) -> dict:
     """The TableInput of final.daily_sales: Parquet, partitioned by business_date (a string, as in the lake)."""
-    columns = [field for field in DAILY_SALES_SCHEMA if field.name != PARTITION_COLUMN]
     return {
         "Name": FINAL_TABLE,
         "TableType": "EXTERNAL_TABLE",
         # Athena's INSERT INTO reads the format and the compression of the files it writes from here.
         "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"},
-        "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string"}],
+        "PartitionKeys": [{"Name": DAILY_SALES_TABLE.partition.name, "Type": "string"}],
         "StorageDescriptor": {
-            "Columns": [{"Name": field.name, "Type": hive_type(field.type)} for field in columns],
+            "Columns": [
+                {"Name": column.name, "Type": hive_type(column.type), "Comment": column.description}
+                for column in DAILY_SALES_TABLE.columns
+            ],
             "Location": f"{zone_uri(aws, FINAL_ZONE)}{FINAL_TABLE}/",
             **PARQUET_FORMAT,
         },
@@ -141,7 +130,9 @@ def table_state(table: dict, parameters: list[str]) -> dict:
         "TableType": table.get("TableType"),
         "Parameters": {key: table.get("Parameters", {}).get(key) for key in parameters},
         "PartitionKeys": [(key["Name"], key["Type"]) for key in table.get("PartitionKeys", [])],
-        "Columns": [(column["Name"], column["Type"]) for column in descriptor.get("Columns", [])],
+        "Columns": [
+            (column["Name"], column["Type"], column.get("Comment")) for column in descriptor.get("Columns", [])
+        ],
         "Location": descriptor.get("Location"),
         "InputFormat": descriptor.get("InputFormat"),
         "OutputFormat": descriptor.get("OutputFormat"),

@@ -13,33 +13,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg.rows import dict_row
 
-TABLE = "retail.daily_sales"
-STAGING = "daily_sales_staging"
-MONEY = pa.decimal128(18, 4)
-# retail.daily_sales as Arrow sees it (migrations/001 is the DDL); loaded_at is the table's own.
-DAILY_SALES_SCHEMA = pa.schema(
-    [
-        ("business_date", pa.date32()),
-        ("store_id", pa.string()),
-        ("product_id", pa.string()),
-        ("product_name", pa.string()),
-        ("category", pa.string()),
-        ("brand", pa.string()),
-        ("units_sold", pa.int64()),
-        ("units_returned", pa.int64()),
-        ("gross_revenue", MONEY),
-        ("returns_amount", MONEY),
-        ("net_revenue", MONEY),
-        ("transactions", pa.int64()),
-        ("customers", pa.int64()),
-    ]
-)
+from retail_assets.tables import WAREHOUSE_COLUMNS, WAREHOUSE_TABLE, warehouse_schema
+
+# retail.daily_sales as Arrow sees it, from its declaration (migrations/001 is the DDL, tested against it).
+DAILY_SALES_SCHEMA = warehouse_schema()
 COLUMNS = tuple(DAILY_SALES_SCHEMA.names)
-MONEY_COLUMNS = ("gross_revenue", "returns_amount", "net_revenue")
+MONEY_COLUMNS = tuple(field.name for field in DAILY_SALES_SCHEMA if pa.types.is_decimal(field.type))
+# The per-day sums the reconciliation compares: the additive columns, money summed exactly.
+ADDITIVE_COLUMNS = tuple(column.name for column in WAREHOUSE_COLUMNS if column.additive)
 # First key of the two-key advisory locks that serialise loads of the same day ("RETA" in ASCII).
 _DAY_LOCK_NAMESPACE = 0x52455441
 _COPY_BATCH_ROWS = 50_000
 _COLUMN_LIST = ", ".join(COLUMNS)
+TABLE, STAGING = WAREHOUSE_TABLE, "daily_sales_staging"
 
 
 @dataclass(frozen=True)
@@ -73,16 +59,21 @@ def replace_days(conninfo: str, rows: pa.Table, days: Iterable[dt.date]) -> Load
     return LoadResult(rows_deleted=deleted, rows_inserted=inserted, days=days)
 
 
+def _sum_expression(name: str) -> str:
+    """coalesce(sum(column), 0) cast to bigint, or for money to numeric(38,4) (a sum of 18-digit values may need 38)."""
+    cast = "numeric(38,4)" if name in MONEY_COLUMNS else "bigint"
+    return f"coalesce(sum(s.{name}), 0)::{cast} AS {name}"
+
+
+_SUMS = ",\n               ".join(_sum_expression(name) for name in ADDITIVE_COLUMNS)
+
+
 def daily_totals(conninfo: str, days: Iterable[dt.date]) -> dict[dt.date, dict[str, object]]:
     """Row count and additive sums per day (zeros for days without rows), money as exact Decimal."""
     query = f"""
         SELECT d.day AS business_date,
                count(s.business_date) AS rows,
-               coalesce(sum(s.units_sold), 0)::bigint AS units_sold,
-               coalesce(sum(s.units_returned), 0)::bigint AS units_returned,
-               coalesce(sum(s.gross_revenue), 0)::numeric(38,4) AS gross_revenue,
-               coalesce(sum(s.returns_amount), 0)::numeric(38,4) AS returns_amount,
-               coalesce(sum(s.net_revenue), 0)::numeric(38,4) AS net_revenue
+               {_SUMS}
         FROM unnest(%s::date[]) AS d(day)
         LEFT JOIN {TABLE} AS s ON s.business_date = d.day
         GROUP BY d.day

@@ -21,29 +21,13 @@ from sqlglot import exp
 
 from glue_scripts.sales_contract import PARTITION_COLUMN, is_hidden
 from retail_assets.defs.resources.local.catalog import parquet_scan
+from retail_assets.tables import HIVE_TYPES, hive_type
 
 PARQUET_FORMAT = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
     "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
 }
-HIVE_TYPES = {
-    pa.string(): "string",
-    pa.int64(): "bigint",
-    pa.int32(): "int",
-    pa.bool_(): "boolean",
-    pa.float64(): "double",
-    pa.date32(): "date",
-}
-
-
-def hive_type(arrow_type: pa.DataType) -> str:
-    """The Glue catalog type a crawler gives a Parquet column."""
-    if pa.types.is_decimal(arrow_type):
-        return f"decimal({arrow_type.precision},{arrow_type.scale})"
-    if pa.types.is_timestamp(arrow_type):
-        return "timestamp"
-    return HIVE_TYPES[arrow_type]
 
 
 def arrow_type(hive: str) -> pa.DataType:

@@ -1,21 +1,16 @@
-"""Small lake tables written the way the jobs write them, for checks to read."""
+"""Small lake tables written the way the jobs write them (schemas from retail_assets.tables), for checks to read."""
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
 from retail_assets.defs.resources.local.lake import LocalLake
-from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
-
-MONEY = pa.decimal128(18, 4)
-CONTRACT = [
-    "transaction_id", "sold_at", "store_id", "product_id", "product_name", "category", "brand",
-    "quantity", "unit_price", "discount", "customer_id",
-]  # fmt: skip
+from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE
 
 
 def lake_at(home: Path) -> LocalLake:
@@ -41,9 +36,12 @@ def land(lake: LocalLake, day: str, name: str, text: str) -> tuple[str, str, int
 
 
 def raw_schema(extra: tuple[str, ...] = ()) -> pa.Schema:
-    """raw/sales: text columns, then lineage."""
-    text = [(name, pa.string()) for name in [*CONTRACT, *extra, "_unparsed_line", "_source_object", "_source_md5"]]
-    return pa.schema([*text, ("_source_bytes", pa.int64()), ("_line_number", pa.int64())])
+    """raw/sales files: the contract's text columns, landed extra columns (text), then the system columns."""
+    schema = RAW_SALES_TABLE.file_schema()
+    extras_at = schema.get_field_index(CONTRACT_COLUMN_NAMES[-1]) + 1
+    for offset, name in enumerate(extra):
+        schema = schema.insert(extras_at + offset, pa.field(name, pa.string()))
+    return schema
 
 
 def raw_row(source: tuple[str, str, int], line: int, **values) -> dict:
@@ -56,49 +54,23 @@ def raw_row(source: tuple[str, str, int], line: int, **values) -> dict:
     return {**good, **values, "_source_object": uri, "_source_md5": md5, "_source_bytes": size, "_line_number": line}
 
 
-CLEANED_SCHEMA = pa.schema(
-    [
-        ("transaction_id", pa.string()),
-        ("sold_at", pa.timestamp("us", tz="UTC")),
-        ("store_id", pa.string()),
-        ("product_id", pa.string()),
-        ("product_name", pa.string()),
-        ("category", pa.string()),
-        ("brand", pa.string()),
-        ("quantity", pa.int64()),
-        ("unit_price", MONEY),
-        ("discount", MONEY),
-        ("customer_id", pa.string()),
-        ("line_amount", MONEY),
-        ("is_return", pa.bool_()),
-        ("_source_object", pa.string()),
-        ("_line_number", pa.int64()),
-    ]
-)
+CLEANED_SCHEMA = CLEANED_SALES_TABLE.file_schema()
 
 
 def cleaned_row(line: int, quantity: int = 2, price: str = "1.25", discount: str = "0", **values) -> dict:
     """A consistent cleaned row sold at noon UTC on 2024-03-02, unless overridden."""
     amount = quantity * Decimal(price) - Decimal(discount)
     row = {
-        "transaction_id": f"t{line}", "sold_at": datetime(2024, 3, 2, 12, tzinfo=timezone.utc), "store_id": "s1",
+        "transaction_id": f"t{line}", "sold_at": datetime(2024, 3, 2, 12, tzinfo=UTC), "store_id": "s1",
         "product_id": f"p{line}", "quantity": quantity, "unit_price": Decimal(price), "discount": Decimal(discount),
         "line_amount": amount, "is_return": quantity < 0, "_source_object": "file:/x.csv", "_line_number": line + 1,
     }  # fmt: skip
     return {**row, **values}
 
 
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("transaction_id", pa.string()),
-        ("reason", pa.string()),
-        ("_source_object", pa.string()),
-        ("_line_number", pa.int64()),
-    ]
-)
-
-# final/daily_sales files: the warehouse table's columns, business_date being the partition folder.
-FINAL_SCHEMA = DAILY_SALES_SCHEMA.remove(DAILY_SALES_SCHEMA.get_field_index("business_date"))
+QUARANTINE_SCHEMA = QUARANTINE_SALES_TABLE.file_schema()
+# final/daily_sales files: business_date is the partition folder.
+FINAL_SCHEMA = DAILY_SALES_TABLE.file_schema()
 
 
 def final_row(product: str, sold: int, returned: int, gross: str, returns: str, **values) -> dict:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from retail_assets.defs.assets.aurora import AURORA_DAILY_SALES
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
@@ -12,10 +13,11 @@ from retail_assets.defs.checks.pandera_check import validate
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.warehouse import Warehouse
-from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
+from retail_assets.warehouse.loader import ADDITIVE_COLUMNS, DAILY_SALES_SCHEMA
 
-INTEGER_COLUMNS = ["units_sold", "units_returned", "transactions", "customers"]
-RECONCILED = ["rows", "units_sold", "units_returned", "gross_revenue", "returns_amount", "net_revenue"]
+# pandas reads PostgreSQL's bigints of an empty or nullable result as objects; the model wants int64.
+INTEGER_COLUMNS = [field.name for field in DAILY_SALES_SCHEMA if pa.types.is_integer(field.type)]
+RECONCILED = ["rows", *ADDITIVE_COLUMNS]
 
 
 @dg.asset_check(

@@ -9,29 +9,16 @@ from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.assets.cleaned import CLEANED_SALES
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
-from retail_assets.defs.checks.models import DailySales
+from retail_assets.defs.checks.models import DAILY_SALES_CHECKED, DailySales
 from retail_assets.defs.checks.pandera_check import pandera_asset_check
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
-
-DAILY_SALES_COLUMNS = [
-    PARTITION_COLUMN,
-    "store_id",
-    "product_id",
-    "units_sold",
-    "units_returned",
-    "gross_revenue",
-    "returns_amount",
-    "net_revenue",
-    "transactions",
-    "customers",
-]
 
 daily_sales_model = pandera_asset_check(
     model=DailySales,
     asset=FINAL_DAILY_SALES,
     table=("final", "daily_sales"),
-    columns=DAILY_SALES_COLUMNS,
+    columns=DAILY_SALES_CHECKED,
     name="daily_sales_model",
     description="One row per day, store and product; units >= 0; net_revenue = gross_revenue - returns_amount.",
     blocking=True,

@@ -1,21 +1,73 @@
-"""Pandera models of DESIGN.md's tables: the landing contract as raw keeps it, cleaned, quarantine, daily_sales."""
+"""Pandera models of DESIGN.md's tables: the landing contract as raw keeps it, cleaned, quarantine, daily_sales.
 
+Each model's columns, types and nullability come from retail_assets.tables; this module adds only the rules.
+"""
+
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+from pyarrow import types as pa_types
 
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DECIMAL_PATTERN,
     INTEGER_PATTERN,
+    LINE_NUMBER,
+    PARTITION_COLUMN,
+    REASON,
+    REQUIRED_COLUMN_NAMES,
+    SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
 )
 from retail_assets.settings import get_settings
+from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE, Table
 
+# Nanosecond timestamps: what pandera's timezone-aware type expects (the check factory reads them so).
 UtcTimestamp = Annotated[pd.DatetimeTZDtype, "ns", "UTC"]
+NON_EMPTY = {"str_length": {"min_value": 1}}
+IS_DAY = {"str_matches": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def pandas_type(table: Table, name: str) -> object:
+    """The pandera column type of a declared column as the checks read it (the partition is text in the lake)."""
+    arrow_type = table.lake_schema().field(name).type
+    if pa_types.is_decimal(arrow_type):
+        return Series[object]  # exact Decimal values; money_is_decimal checks each one
+    if pa_types.is_timestamp(arrow_type):
+        return Series[UtcTimestamp]
+    scalars = {pa_types.is_string: str, pa_types.is_int64: int, pa_types.is_boolean: bool}
+    for is_type, scalar in scalars.items():
+        if is_type(arrow_type):
+            return Series[scalar]
+    raise ValueError(f"{table.zone}/{table.name}.{name}: no pandera type for {arrow_type}")
+
+
+def declared_columns(
+    table: Table, names: Sequence[str], rules: Mapping[str, Mapping] | None = None
+) -> type[pa.DataFrameModel]:
+    """A model base with the declared columns `names` of table, their types and nullability, plus field rules."""
+    rules = rules or {}
+    annotations, fields = {}, {}
+    for name in names:
+        # pandera ignores attributes starting with "_": such columns are reached through their alias.
+        attribute = name.lstrip("_")
+        annotations[attribute] = pandas_type(table, name)
+        fields[attribute] = pa.Field(nullable=table.column(name).nullable, alias=name, **rules.get(name, {}))
+    return type(
+        f"Declared{table.zone.title()}Columns", (pa.DataFrameModel,), {"__annotations__": annotations, **fields}
+    )
+
+
+# The columns each model checks: what its check reads of the table.
+CLEANED_CHECKED = (*CONTRACT_COLUMN_NAMES, "line_amount", "is_return", PARTITION_COLUMN)
+QUARANTINE_CHECKED = (REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN)
+# daily_sales: every column that may not be null (the product's name, category and brand may).
+DAILY_SALES_CHECKED = (PARTITION_COLUMN, *(column.name for column in DAILY_SALES_TABLE.columns if not column.nullable))
+DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns if pa_types.is_integer(column.type))
 
 
 def _present(series: pd.Series) -> pd.Series:
@@ -34,18 +86,10 @@ def _is_decimal(series: pd.Series) -> pd.Series:
     return series.map(lambda value: isinstance(value, Decimal)).astype(bool)
 
 
-class LandingValues(pa.DataFrameModel):
+class LandingValues(declared_columns(RAW_SALES_TABLE, [*REQUIRED_COLUMN_NAMES, "discount"])):
     """raw/sales as landed text: required values present, typed values parse as their type."""
 
-    transaction_id: Series[str] = pa.Field(nullable=True)
-    sold_at: Series[str] = pa.Field(nullable=True)
-    store_id: Series[str] = pa.Field(nullable=True)
-    product_id: Series[str] = pa.Field(nullable=True)
-    quantity: Series[str] = pa.Field(nullable=True)
-    unit_price: Series[str] = pa.Field(nullable=True)
-    discount: Series[str] = pa.Field(nullable=True)
-
-    @pa.check("transaction_id", "sold_at", "store_id", "product_id", "quantity", "unit_price", name="required_present")
+    @pa.check(*REQUIRED_COLUMN_NAMES, name="required_present")
     def required_present(cls, series: pd.Series) -> pd.Series:
         return _present(series)
 
@@ -62,23 +106,20 @@ class LandingValues(pa.DataFrameModel):
         return _matches_or_empty(series, DECIMAL_PATTERN)
 
 
-class CleanedSales(pa.DataFrameModel):
+class CleanedSales(
+    declared_columns(
+        CLEANED_SALES_TABLE,
+        CLEANED_CHECKED,
+        {
+            "transaction_id": NON_EMPTY,
+            "store_id": NON_EMPTY,
+            "product_id": NON_EMPTY,
+            "quantity": {"ne": 0},
+            PARTITION_COLUMN: IS_DAY,
+        },
+    )
+):
     """cleaned/sales: keys present, quantity != 0, unit_price >= 0, sold on its business day, no duplicates."""
-
-    transaction_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    sold_at: Series[UtcTimestamp] = pa.Field(nullable=False)
-    store_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    product_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1})
-    product_name: Series[str] = pa.Field(nullable=True)
-    category: Series[str] = pa.Field(nullable=True)
-    brand: Series[str] = pa.Field(nullable=True)
-    quantity: Series[int] = pa.Field(ne=0)
-    unit_price: Series[object] = pa.Field(nullable=False)
-    discount: Series[object] = pa.Field(nullable=False)
-    customer_id: Series[str] = pa.Field(nullable=True)
-    line_amount: Series[object] = pa.Field(nullable=False)
-    is_return: Series[bool]
-    business_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
 
     @pa.check("unit_price", "discount", "line_amount", name="money_is_decimal")
     def money_is_decimal(cls, series: pd.Series) -> pd.Series:
@@ -107,28 +148,25 @@ class CleanedSales(pa.DataFrameModel):
         return ~frame.duplicated(subset=[*CONTRACT_COLUMN_NAMES, "business_date"], keep="first")
 
 
-class QuarantineSales(pa.DataFrameModel):
+class QuarantineSales(
+    declared_columns(
+        QUARANTINE_SALES_TABLE,
+        QUARANTINE_CHECKED,
+        {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": 1}, PARTITION_COLUMN: IS_DAY},
+    )
+):
     """quarantine/sales: every row has a reason and its lineage."""
 
-    reason: Series[str] = pa.Field(nullable=False, str_matches=r"^[a-z_]+$")
-    _source_object: Series[str] = pa.Field(nullable=False, alias="_source_object")
-    _line_number: Series[int] = pa.Field(nullable=False, ge=1, alias="_line_number")
-    business_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
 
-
-class DailySales(pa.DataFrameModel):
+class DailySales(
+    declared_columns(
+        DAILY_SALES_TABLE,
+        DAILY_SALES_CHECKED,
+        # Every count (units, transactions, customers) is >= 0, and a row has at least one transaction.
+        {PARTITION_COLUMN: IS_DAY, **{name: {"ge": 0} for name in DAILY_SALES_COUNTS}, "transactions": {"ge": 1}},
+    )
+):
     """final/daily_sales: one row per key, units >= 0, net = gross - returns."""
-
-    business_date: Series[str] = pa.Field(str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    store_id: Series[str] = pa.Field(nullable=False)
-    product_id: Series[str] = pa.Field(nullable=False)
-    units_sold: Series[int] = pa.Field(ge=0)
-    units_returned: Series[int] = pa.Field(ge=0)
-    gross_revenue: Series[object] = pa.Field(nullable=False)
-    returns_amount: Series[object] = pa.Field(nullable=False)
-    net_revenue: Series[object] = pa.Field(nullable=False)
-    transactions: Series[int] = pa.Field(ge=1)
-    customers: Series[int] = pa.Field(ge=0)
 
     @pa.check("gross_revenue", "returns_amount", "net_revenue", name="money_is_decimal")
     def money_is_decimal(cls, series: pd.Series) -> pd.Series:
@@ -140,4 +178,4 @@ class DailySales(pa.DataFrameModel):
 
     @pa.dataframe_check(name="one_row_per_day_store_product")
     def unique_key(cls, frame: pd.DataFrame) -> pd.Series:
-        return ~frame.duplicated(subset=["business_date", "store_id", "product_id"], keep=False)
+        return ~frame.duplicated(subset=list(DAILY_SALES_TABLE.key), keep=False)

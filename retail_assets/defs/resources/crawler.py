@@ -5,11 +5,12 @@ from abc import abstractmethod
 import dagster as dg
 
 from retail_assets.defs.resources.lake import Lake
+from retail_assets.tables import describe
 
 
 def table_schema_metadata(columns: list[tuple[str, str]]) -> dg.TableSchema:
-    """Dagster's column schema for a crawled table."""
-    return dg.TableSchema(columns=[dg.TableColumn(name, type_) for name, type_ in columns])
+    """Dagster's column schema for a crawled table: the crawled types, with the declared descriptions."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, type_, description=describe(name)) for name, type_ in columns])
 
 
 class Crawler(dg.ConfigurableResource):

@@ -1,0 +1,219 @@
+"""Every table of the pipeline, declared once: raw, cleaned and quarantine sales, and daily_sales (final and Aurora).
+
+The Glue catalog input, the loader's COPY schema, the pandera models' columns and types, Dagster's column schema
+metadata and the test builders are derived from these declarations; tests hold the migration DDL and the Athena
+SQL to them. The landing contract itself (names, required, value kinds) stays in glue_scripts.sales_contract,
+which the Glue jobs import; raw, cleaned and quarantine are built from it here.
+"""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from glue_scripts.sales_contract import (
+    CONTRACT_COLUMNS,
+    LINE_NUMBER,
+    MONEY_PRECISION,
+    MONEY_SCALE,
+    PARTITION_COLUMN,
+    REASON,
+    SOURCE_BYTES,
+    SOURCE_MD5,
+    SOURCE_OBJECT,
+    UNPARSED_LINE,
+)
+
+MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+# One meaning per column name, whatever the table: raw's text quantity and cleaned's integer are the same field.
+DESCRIPTIONS = {
+    "transaction_id": "Receipt, basket or invoice number.",
+    "sold_at": "When the sale happened (raw: as landed; cleaned: an instant, in UTC).",
+    "store_id": "Store, channel or country: where the sale happened.",
+    "product_id": "SKU / stock code.",
+    "product_name": "Product name as the store sent it.",
+    "category": "Product category as the store sent it.",
+    "brand": "Product brand as the store sent it.",
+    "quantity": "Units on the line; negative is a return or a cancellation.",
+    "unit_price": "Price of one unit, in the store currency.",
+    "discount": "Amount off the whole line (cleaned: 0 when none landed).",
+    "customer_id": "Customer identifier, when the store knows it.",
+    "line_amount": "quantity * unit_price - discount, exact.",
+    "is_return": "quantity < 0.",
+    UNPARSED_LINE: "The landed line's text when it did not parse as a row of its file, else null.",
+    SOURCE_OBJECT: "URI of the landing object the row came from.",
+    SOURCE_MD5: "MD5 of the landing object's bytes, as ingested.",
+    SOURCE_BYTES: "Size of the landing object in bytes, as ingested.",
+    LINE_NUMBER: "Line (or row) of the row in its landing object, from 1.",
+    REASON: "The first cleaning rule the row broke (DESIGN.md, 'Cleaning rules').",
+    PARTITION_COLUMN: "Business day of the row, in the business time zone (the partition).",
+    "units_sold": "Sum of the positive quantities.",
+    "units_returned": "Minus the sum of the negative quantities.",
+    "gross_revenue": "Sum of line_amount of sales.",
+    "returns_amount": "Minus the sum of line_amount of returns.",
+    "net_revenue": "Sum of all line_amount.",
+    "transactions": "Distinct transaction_id.",
+    "customers": "Distinct non-empty customer_id.",
+    "loaded_at": "When the warehouse loaded the row.",
+}
+
+# Glue (Hive) types of the Arrow types the lake holds; decimals and timestamps are parameterised, see hive_type.
+HIVE_TYPES = {
+    pa.string(): "string",
+    pa.int64(): "bigint",
+    pa.int32(): "int",
+    pa.bool_(): "boolean",
+    pa.float64(): "double",
+    pa.date32(): "date",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its Arrow type, whether it may be null, and whether sums of it over rows are reconciled."""
+
+    name: str
+    type: pa.DataType
+    nullable: bool
+    additive: bool = False
+
+    @property
+    def description(self) -> str:
+        """The column's one description."""
+        return DESCRIPTIONS[self.name]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lake table (zone/name, Parquet files in business_date=YYYY-MM-DD folders) and its columns in file order."""
+
+    zone: str
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    # The partition key: a date; the lake and every catalog keep it as a YYYY-MM-DD string (the folder name).
+    partition: Column = Column(PARTITION_COLUMN, pa.date32(), nullable=False)
+    # The columns that identify a row, if the table has such a key (the warehouse's primary key).
+    key: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The file columns' names, in order."""
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        """A column by name, the partition included."""
+        for column in (*self.columns, self.partition):
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.zone}/{self.name} has no column {name!r}")
+
+    def file_schema(self) -> pa.Schema:
+        """The Arrow schema of one partition file (no partition column; nullability is the checks' business)."""
+        return pa.schema([(column.name, column.type) for column in self.columns])
+
+    def lake_schema(self) -> pa.Schema:
+        """The schema a reader of the table sees: the file columns, then the partition as text."""
+        return self.file_schema().append(pa.field(self.partition.name, pa.string()))
+
+
+def hive_type(arrow_type: pa.DataType) -> str:
+    """The Glue catalog (Hive) type of an Arrow type, as a Glue crawler gives it to a Parquet column."""
+    if pa.types.is_decimal(arrow_type):
+        return f"decimal({arrow_type.precision},{arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp"
+    if arrow_type not in HIVE_TYPES:
+        raise ValueError(f"no Glue type for {arrow_type}")
+    return HIVE_TYPES[arrow_type]
+
+
+def _landed_text() -> tuple[Column, ...]:
+    """Raw's and quarantine's contract columns as the text that landed (any may be empty), then _unparsed_line."""
+    landed = tuple(Column(column.name, pa.string(), nullable=True) for column in CONTRACT_COLUMNS)
+    return (*landed, Column(UNPARSED_LINE, pa.string(), nullable=True))
+
+
+_CLEANED_TYPES = {"string": pa.string(), "timestamp": UTC_TIMESTAMP, "integer": pa.int64(), "decimal": MONEY}
+# Cleaned keeps a required value or the discount's default; the other optional columns may be null.
+_CLEANED_NOT_NULL = {column.name for column in CONTRACT_COLUMNS if column.required} | {"discount"}
+
+RAW_SALES_TABLE = Table(
+    "raw",
+    "sales",
+    "Every landed row as text, with its lineage; landed columns beyond the contract follow the contract's.",
+    (
+        *_landed_text(),
+        Column(SOURCE_OBJECT, pa.string(), nullable=False),
+        Column(SOURCE_MD5, pa.string(), nullable=False),
+        Column(SOURCE_BYTES, pa.int64(), nullable=False),
+        Column(LINE_NUMBER, pa.int64(), nullable=False),
+    ),
+)
+
+CLEANED_SALES_TABLE = Table(
+    "cleaned",
+    "sales",
+    "The rows that passed every cleaning rule, typed, with line_amount and is_return.",
+    (
+        *(
+            Column(column.name, _CLEANED_TYPES[column.kind], nullable=column.name not in _CLEANED_NOT_NULL)
+            for column in CONTRACT_COLUMNS
+        ),
+        Column("line_amount", MONEY, nullable=False),
+        Column("is_return", pa.bool_(), nullable=False),
+        Column(SOURCE_OBJECT, pa.string(), nullable=False),
+        Column(LINE_NUMBER, pa.int64(), nullable=False),
+    ),
+)
+
+QUARANTINE_SALES_TABLE = Table(
+    "quarantine",
+    "sales",
+    "The rows a cleaning rule rejected, as the text that landed, each with its reason and lineage.",
+    (
+        *_landed_text(),
+        Column(REASON, pa.string(), nullable=False),
+        Column(SOURCE_OBJECT, pa.string(), nullable=False),
+        Column(LINE_NUMBER, pa.int64(), nullable=False),
+    ),
+)
+
+DAILY_SALES_TABLE = Table(
+    "final",
+    "daily_sales",
+    "One row per business day, store and product (DESIGN.md, 'Final and Aurora tables'); Aurora's "
+    "retail.daily_sales holds the same rows.",
+    (
+        Column("store_id", pa.string(), nullable=False),
+        Column("product_id", pa.string(), nullable=False),
+        Column("product_name", pa.string(), nullable=True),
+        Column("category", pa.string(), nullable=True),
+        Column("brand", pa.string(), nullable=True),
+        Column("units_sold", pa.int64(), nullable=False, additive=True),
+        Column("units_returned", pa.int64(), nullable=False, additive=True),
+        Column("gross_revenue", MONEY, nullable=False, additive=True),
+        Column("returns_amount", MONEY, nullable=False, additive=True),
+        Column("net_revenue", MONEY, nullable=False, additive=True),
+        Column("transactions", pa.int64(), nullable=False),
+        Column("customers", pa.int64(), nullable=False),
+    ),
+    key=(PARTITION_COLUMN, "store_id", "product_id"),
+)
+# retail.daily_sales: the business date first, as a date, then final's columns; loaded_at is the warehouse's own.
+WAREHOUSE_TABLE = "retail.daily_sales"
+WAREHOUSE_COLUMNS = (DAILY_SALES_TABLE.partition, *DAILY_SALES_TABLE.columns)
+WAREHOUSE_OWN_COLUMNS = (Column("loaded_at", UTC_TIMESTAMP, nullable=False),)
+
+TABLES = (RAW_SALES_TABLE, CLEANED_SALES_TABLE, QUARANTINE_SALES_TABLE, DAILY_SALES_TABLE)
+
+
+def warehouse_schema() -> pa.Schema:
+    """retail.daily_sales as the loader's COPY sees it: the declared columns, loaded_at left to the table."""
+    return pa.schema([(column.name, column.type) for column in WAREHOUSE_COLUMNS])
+
+
+def describe(name: str) -> str | None:
+    """The declared description of a column name; None for a landed column beyond the contract."""
+    return DESCRIPTIONS.get(name)
