@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 
 # Loads the code location the way dg does (the [tool.dg] project in pyproject.toml).
 check-defs: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dg check defs
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
