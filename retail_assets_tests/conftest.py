@@ -22,10 +22,12 @@ SYSTEM_MODULES = {
 }
 SYSTEM_TESTS = {
     ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster
+    ("test_definitions.py", "test_workspace_graph_has_exactly_the_design_edges"),  # a code server process
     ("test_definitions.py", "test_dagster_cli_validates_the_workspace"),  # the dagster CLI
     ("test_definitions.py", "test_dg_checks_and_lists_the_definitions"),  # the dg CLI
     ("test_schedule.py", "test_the_tick_follows_the_business_timezone"),  # a Python loading Dagster
     ("test_ingest_transform.py", "test_a_script_run_without_its_arguments_says_which_are_missing"),  # Glue scripts
+    ("test_aws_resources.py", "test_glue_run_gets_the_range_and_workers_and_reports_through_s3"),  # a Glue script
     ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
 }
 
