@@ -7,7 +7,7 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export RETAIL_HOME ?= $(CURDIR)/.retail
 export DAGSTER_HOME ?= $(RETAIL_HOME)/dagster
 
-.PHONY: install demo test ui
+.PHONY: install demo test test-fast check-defs ui
 
 install: $(STAMP)
 
@@ -23,6 +23,16 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 test: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m pytest
+
+# The fast layer only: no Spark, no PostgreSQL, no Dagster subprocess (the `system` marker, see conftest.py).
+test-fast: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m pytest -m "not system"
+
+# Loads the code location the way dg does (the [tool.dg] project in pyproject.toml).
+check-defs: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dg check defs
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev

@@ -30,7 +30,7 @@ def main() -> int:
 
     from moto import mock_aws
 
-    from retail_assets_tests.test_landing_sensor import TMPFS, LocalLanding, S3Landing
+    from retail_assets_tests.support.landing_stores import TMPFS, LocalLanding, S3Landing
 
     days = [(date(2023, 1, 1) + timedelta(days=n)).isoformat() for n in range(args.days)]
     per_day = args.objects // args.days
@@ -47,7 +47,7 @@ def main() -> int:
 
 def bench(name: str, landing, keys: list[str], new_day: str, settings: dict) -> None:
     """Time the ticks of a fresh sensor over landing, then one full listing."""
-    from retail_assets_tests.test_landing_sensor import Ticker
+    from retail_assets_tests.support.landing_stores import Ticker
 
     started = time.perf_counter()
     landing.put_many(keys)

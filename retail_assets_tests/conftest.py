@@ -1,6 +1,7 @@
-"""Shared fixtures: one Spark session and one PostgreSQL server for the whole test run."""
+"""Shared fixtures (one Spark session, one PostgreSQL server for the whole run) and the fast/system split."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,25 @@ from retail_assets_tests.support.constants import BUSINESS_TIMEZONE, PROJECT_ROO
 pytest_plugins = ["retail_assets_tests.support.postgres_fixture"]
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+SYSTEM = "system"
+# A test that uses one of these fixtures, directly or through another fixture, starts Spark or PostgreSQL.
+SYSTEM_FIXTURES = {"spark", "postgres_url"}
+# Tests that start Spark, a server or a Dagster process themselves, or that run at scale: module, or module and test.
+SYSTEM_MODULES = {
+    "test_dagster_dev.py",  # `dagster dev` with its daemon
+    "test_embedded_postgres.py",  # starts and stops its own PostgreSQL servers
+}
+SYSTEM_TESTS = {
+    ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster
+    ("test_definitions.py", "test_workspace_graph_has_exactly_the_design_edges"),  # a code server process
+    ("test_definitions.py", "test_dagster_cli_validates_the_workspace"),  # the dagster CLI
+    ("test_definitions.py", "test_dg_checks_and_lists_the_definitions"),  # the dg CLI
+    ("test_schedule.py", "test_the_tick_follows_the_business_timezone"),  # a Python loading Dagster
+    ("test_ingest_transform.py", "test_a_script_run_without_its_arguments_says_which_are_missing"),  # Glue scripts
+    ("test_aws_resources.py", "test_glue_run_gets_the_range_and_workers_and_reports_through_s3"),  # a Glue script
+    ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
+}
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +41,25 @@ def spark():
     session = configure_spark(None, BUSINESS_TIMEZONE)
     yield session
     session.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the system tests; `-m "not system"` then runs the fast layer (no Spark, no server, no subprocess)."""
+    collected: dict[str, set[str]] = {}
+    for item in items:
+        module = Path(item.location[0]).name
+        name = getattr(item, "originalname", item.name)
+        collected.setdefault(module, set()).add(name)
+        if (
+            SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or module in SYSTEM_MODULES
+            or (module, name) in SYSTEM_TESTS
+        ):
+            item.add_marker(SYSTEM)
+    # A renamed test must not slip into the fast layer unnoticed: when whole modules are collected, every test
+    # listed for one of them exists.
+    if config.option.keyword or any("::" in arg for arg in config.args):
+        return
+    missing = sorted(f"{module}::{name}" for module, name in SYSTEM_TESTS if name not in collected.get(module, {name}))
+    if missing:
+        raise pytest.UsageError(f"conftest.py lists system tests that do not exist: {', '.join(missing)}")

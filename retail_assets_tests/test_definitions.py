@@ -1,8 +1,10 @@
 """The code location loads offline, starts nothing, and has exactly DESIGN.md's lineage."""
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.workspace.context import WorkspaceProcessContext
@@ -32,6 +34,7 @@ os.fork = refuse
 os.posix_spawn = refuse
 from retail_assets.definitions import defs
 dg.Definitions.validate_loadable(defs)
+defs.resolve_job_def("sales_pipeline")
 defs.resolve_implicit_global_asset_job_def()
 print("loaded", len(list(defs.resolve_asset_graph().get_all_asset_keys())))
 """
@@ -40,7 +43,7 @@ print("loaded", len(list(defs.resolve_asset_graph().get_all_asset_keys())))
 def test_definitions_load_without_network_or_processes(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "RETAIL_HOME": str(tmp_path), "HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-c", NO_SIDE_EFFECTS], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
+        [sys.executable, "-c", NO_SIDE_EFFECTS], check=False, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0, result.stderr
     assert "loaded 6" in result.stdout
@@ -71,9 +74,30 @@ def test_dagster_cli_validates_the_workspace(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        check=False,
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
         env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dg_checks_and_lists_the_definitions(tmp_path):
+    # The project is a dg project too ([tool.dg] in pyproject.toml): dg loads the same code location.
+    dg_cli = str(Path(sys.executable).parent / "dg")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "NO_COLOR": "1"}
+    checked = subprocess.run(
+        [dg_cli, "check", "defs"], check=False, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "All definitions loaded successfully" in checked.stdout
+    listed = subprocess.run(
+        [dg_cli, "list", "defs", "--json"], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, check=True
+    )
+    found = json.loads(listed.stdout)
+    edges = {(parent, asset["asset_key"]) for asset in found["assets"] for parent in asset["dependency_keys"]}
+    assert edges == DESIGN_EDGES
+    assert [job["name"] for job in found["jobs"]] == ["sales_pipeline"]
+    assert {sensor["name"] for sensor in found["sensors"]} == {"landing_sensor", "run_failure_alert"}
+    assert [schedule["name"] for schedule in found["schedules"]] == ["daily_at_0800"]

@@ -4,11 +4,9 @@ import os
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
+from retail_assets.dagster_private import partition_range_tags
+from retail_assets.defs.automation.jobs import sales_pipeline
 from retail_assets.settings import Settings, validate_day
 
 
@@ -42,12 +40,9 @@ def use_dagster_home(settings: Settings) -> None:
 
 
 def materialize_range(defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance) -> RunOutcome:
-    """Run the asset job over start...end as a single ranged run, as a single-run backfill does."""
-    tags = {
-        ASSET_PARTITION_RANGE_START_TAG: validate_day(start, "start"),
-        ASSET_PARTITION_RANGE_END_TAG: validate_day(end, "end"),
-    }
-    job = defs.resolve_implicit_global_asset_job_def()
+    """Run the sales_pipeline job over start...end as a single ranged run, as a single-run backfill does."""
+    tags = partition_range_tags(validate_day(start, "start"), validate_day(end, "end"))
+    job = defs.resolve_job_def(sales_pipeline.name)
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     return RunOutcome(
         success=result.success,

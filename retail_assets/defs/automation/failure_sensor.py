@@ -3,13 +3,13 @@
 from collections.abc import Mapping
 
 import dagster as dg
-from dagster._core.storage.tags import (
+
+from retail_assets.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
+    SerializableErrorInfo,
 )
-from dagster._utils.error import SerializableErrorInfo
-
 from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
 from retail_assets.settings import Settings
 
