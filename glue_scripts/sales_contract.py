@@ -3,6 +3,7 @@
 import datetime
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,23 @@ def data_file_format(key: str) -> str | None:
     return None
 
 
+def suffix_case_problem(key: str) -> str | None:
+    """Why a data file's suffix would be misread, or None: Hadoop decompresses by the exact, lower-case .gz."""
+    if key.lower().endswith(".gz") and not key.endswith(".gz"):
+        return "rename to a lower-case .csv.gz suffix"
+    return None
+
+
+def parse_day(value: str) -> datetime.date:
+    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value or ""):
+        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a calendar day") from error
+
+
 def business_days(start: str, end: str) -> list[str]:
     """Every day from start to end inclusive, as YYYY-MM-DD; ValueError for anything else."""
     first, last = parse_day(start), parse_day(end)
@@ -113,8 +131,20 @@ def business_days(start: str, end: str) -> list[str]:
     return [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def parse_day(value: str) -> datetime.date:
-    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
-    return datetime.date.fromisoformat(value)
+def business_zone(name: str) -> ZoneInfo:
+    """The ZoneInfo of the business time zone, an IANA name; ValueError with a readable message otherwise."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"{name!r} is not an IANA timezone (e.g. America/New_York)") from error
+
+
+def unconserved_days(
+    landed: dict[str, int], cleaned: dict[str, int], quarantined: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """The days where rows landed != rows cleaned + rows quarantined (every landed row ends in exactly one)."""
+    return {
+        day: {"landed": rows, "cleaned": cleaned[day], "quarantined": quarantined[day]}
+        for day, rows in landed.items()
+        if rows != cleaned[day] + quarantined[day]
+    }
