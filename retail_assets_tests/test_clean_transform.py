@@ -6,7 +6,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from glue_scripts.clean_sales import DayCounts, clean, run
-from glue_scripts.glue_job import write_days
+from glue_scripts.lake_days import write_days
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
 

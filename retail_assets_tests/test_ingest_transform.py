@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from glue_scripts.glue_job import parse_job_args
 from glue_scripts.ingest_sales import run
+from glue_scripts.job_args import parse_job_args
 from glue_scripts.landing_readers import json_line_fields
 from glue_scripts.sales_contract import business_days
 from retail_assets_tests.support.constants import PROJECT_ROOT
