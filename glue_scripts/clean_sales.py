@@ -27,9 +27,8 @@ from glue_scripts.sales_contract import (
     NEGATIVE_PRICE,
     OUTSIDE_PARTITION,
     PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     REASON,
-    SOURCE_BYTES,
-    SOURCE_MD5,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
     UNPARSEABLE_LINE,
@@ -49,7 +48,6 @@ CLEANED_ASSET_KEY, QUARANTINE_ASSET_KEY = "cleaned/sales", "quarantine/sales"
 _PARSED, _LINE_AMOUNT = "__parsed", "__line_amount"
 _CAST_TYPES = {"timestamp": "timestamp", "integer": "bigint", "decimal": MONEY_TYPE}
 _PATTERNS = {"timestamp": TIMESTAMP_PATTERN, "integer": INTEGER_PATTERN, "decimal": DECIMAL_PATTERN}
-_LINEAGE = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 
 
 def _text(name: str) -> Column:
@@ -138,7 +136,7 @@ def cleaned_rows(rows: DataFrame) -> DataFrame:
 
 def quarantined_rows(rows: DataFrame) -> DataFrame:
     """The rows with_reasons rejected: every landed column as the text that landed, the reason, the lineage."""
-    not_extra = {*CONTRACT_COLUMN_NAMES, *_LINEAGE, UNPARSED_LINE, _PARSED, _LINE_AMOUNT, REASON}
+    not_extra = {*CONTRACT_COLUMN_NAMES, *RAW_SYSTEM_COLUMNS, _PARSED, _LINE_AMOUNT, REASON}
     extras = [name for name in rows.columns if name not in not_extra]
     return rows.where(F.col(REASON).isNotNull()).select(
         *CONTRACT_COLUMN_NAMES, *extras, UNPARSED_LINE, REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN

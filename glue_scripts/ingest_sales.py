@@ -35,12 +35,11 @@ from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,
     LANDING_TABLE_PREFIX,
-    LINE_NUMBER,
     PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
-    UNPARSED_LINE,
     business_days,
     data_file_format,
     is_hidden,
@@ -51,7 +50,6 @@ from glue_scripts.spark_session import configure_spark, persisted
 ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
 ASSET_KEY = "raw/sales"
 MAX_OBJECTS_REPORTED = 1000
-_LINEAGE_ORDER = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 _EMPTY_MD5 = hashlib.md5(b"").hexdigest()
 
 
@@ -151,7 +149,7 @@ def _files_frame(spark: SparkSession, objects: list[IngestObject], headers: dict
 def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
     """The parts in raw's columns: the contract's, landed extras by name, then the system columns (null if lacking)."""
     landed = set().union(*(part.columns for part in parts)) - RESERVED_COLUMNS - set(CONTRACT_COLUMN_NAMES)
-    columns = [*CONTRACT_COLUMN_NAMES, *sorted(landed), UNPARSED_LINE, *_LINEAGE_ORDER]
+    columns = [*CONTRACT_COLUMN_NAMES, *sorted(landed), *RAW_SYSTEM_COLUMNS]
     aligned = [
         part.select(*(F.col(c) if c in part.columns else F.lit(None).cast("string").alias(c) for c in columns))
         for part in parts

@@ -72,6 +72,8 @@ UNPARSEABLE_LINE, INVALID_LINE_AMOUNT = "unparseable_line", "invalid_line_amount
 
 # System columns of raw and quarantine: the text of a line that did not parse, and the quarantine reason.
 UNPARSED_LINE, REASON = "_unparsed_line", "reason"
+# The columns ingest adds after the landed ones, in raw's order: the unparsed line, the lineage, the partition.
+RAW_SYSTEM_COLUMNS = (UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 
 
 def missing_reason(column: str) -> str:

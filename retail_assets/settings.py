@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,22 +58,23 @@ class Settings:
         return self.home / "dagster"
 
 
-def validate_day(value: str, what: str = "day") -> str:
-    """Return value if it is a real calendar day as YYYY-MM-DD (the contract's parse_day), else raise SettingsError."""
+def _by_contract(rule: Callable[[str], object], value: str, what: str) -> str:
+    """Return value if the contract's rule accepts it, else raise SettingsError naming what."""
     try:
-        parse_day(value)
+        rule(value)
     except ValueError as error:
         raise SettingsError(f"{what}: {error}") from error
     return value
 
 
+def validate_day(value: str, what: str = "day") -> str:
+    """Return value if it is a real calendar day as YYYY-MM-DD, else raise SettingsError."""
+    return _by_contract(parse_day, value, what)
+
+
 def validate_timezone(name: str) -> str:
-    """Return name if it is an IANA timezone (the contract's business_zone), else raise SettingsError."""
-    try:
-        business_zone(name)
-    except ValueError as error:
-        raise SettingsError(f"RETAIL_TIMEZONE: {error}") from error
-    return name
+    """Return name if it is an IANA timezone, else raise SettingsError."""
+    return _by_contract(business_zone, name, "RETAIL_TIMEZONE")
 
 
 def validate_rate(value: str) -> float:
