@@ -39,6 +39,8 @@ MONEY_TYPE = f"decimal({MONEY_PRECISION},{MONEY_SCALE})"
 # ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset (an offset
 # only after the seconds: Spark's cast refuses 'HH:MM+01:00', and the check and the cleaning must agree).
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+# A business day, as partition keys, folder names and arguments write it (parse_day also checks the calendar).
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # A whole number; an integral decimal such as "3.0" (spreadsheet exports) is accepted as 3.
 INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
 # Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.
@@ -117,7 +119,7 @@ def suffix_case_problem(key: str) -> str | None:
 
 def parse_day(value: str) -> datetime.date:
     """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value or ""):
+    if not re.match(DAY_PATTERN, value or ""):
         raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
     try:
         return datetime.date.fromisoformat(value)
