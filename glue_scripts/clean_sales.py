@@ -10,17 +10,10 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from glue_scripts.glue_job import (
-    clear_days,
-    configure_spark,
-    day_uri,
-    json_metadata,
-    list_files,
-    open_pipes,
-    parse_job_args,
-    persisted,
-    write_days,
-)
+from glue_scripts.hadoop_files import list_files
+from glue_scripts.job_args import parse_job_args
+from glue_scripts.lake_days import clear_days, day_uri, write_days
+from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     CONTRACT_COLUMNS,
@@ -34,9 +27,8 @@ from glue_scripts.sales_contract import (
     NEGATIVE_PRICE,
     OUTSIDE_PARTITION,
     PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     REASON,
-    SOURCE_BYTES,
-    SOURCE_MD5,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
     UNPARSEABLE_LINE,
@@ -46,7 +38,9 @@ from glue_scripts.sales_contract import (
     business_days,
     invalid_reason,
     missing_reason,
+    unconserved_days,
 )
+from glue_scripts.spark_session import configure_spark, persisted
 
 ARG_NAMES = ["JOB_NAME", "raw_uri", "cleaned_uri", "quarantine_uri", "start_date", "end_date", "business_timezone"]
 CLEANED_ASSET_KEY, QUARANTINE_ASSET_KEY = "cleaned/sales", "quarantine/sales"
@@ -54,7 +48,6 @@ CLEANED_ASSET_KEY, QUARANTINE_ASSET_KEY = "cleaned/sales", "quarantine/sales"
 _PARSED, _LINE_AMOUNT = "__parsed", "__line_amount"
 _CAST_TYPES = {"timestamp": "timestamp", "integer": "bigint", "decimal": MONEY_TYPE}
 _PATTERNS = {"timestamp": TIMESTAMP_PATTERN, "integer": INTEGER_PATTERN, "decimal": DECIMAL_PATTERN}
-_LINEAGE = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 
 
 def _text(name: str) -> Column:
@@ -143,7 +136,7 @@ def cleaned_rows(rows: DataFrame) -> DataFrame:
 
 def quarantined_rows(rows: DataFrame) -> DataFrame:
     """The rows with_reasons rejected: every landed column as the text that landed, the reason, the lineage."""
-    not_extra = {*CONTRACT_COLUMN_NAMES, *_LINEAGE, UNPARSED_LINE, _PARSED, _LINE_AMOUNT, REASON}
+    not_extra = {*CONTRACT_COLUMN_NAMES, *RAW_SYSTEM_COLUMNS, _PARSED, _LINE_AMOUNT, REASON}
     extras = [name for name in rows.columns if name not in not_extra]
     return rows.where(F.col(REASON).isNotNull()).select(
         *CONTRACT_COLUMN_NAMES, *extras, UNPARSED_LINE, REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN
@@ -189,12 +182,7 @@ class DayCounts:
 
     def check_every_row_once(self) -> None:
         """RuntimeError unless rows landed = rows cleaned + rows quarantined, on every day."""
-        quarantined = self.quarantined
-        broken = {
-            day: {"landed": landed, "cleaned": self.cleaned[day], "quarantined": quarantined[day]}
-            for day, landed in self.landed.items()
-            if landed != self.cleaned[day] + quarantined[day]
-        }
+        broken = unconserved_days(self.landed, self.cleaned, self.quarantined)
         if broken:
             raise RuntimeError(f"rows landed != rows cleaned + rows quarantined: {broken}")
 
@@ -241,7 +229,7 @@ def report(pipes, counts: DayCounts, args: dict[str, str]) -> None:
             "rows_written": sum(counts.cleaned.values()),
             "rows_by_day": json_metadata(counts.cleaned),
             "rows_landed_by_day": json_metadata(counts.landed),
-            "path": {"raw_value": args["cleaned_uri"], "type": "path"},
+            "path": path_metadata(args["cleaned_uri"]),
         },
     )
     pipes.report_asset_materialization(
@@ -251,7 +239,7 @@ def report(pipes, counts: DayCounts, args: dict[str, str]) -> None:
             "rows_by_day": json_metadata(counts.quarantined),
             "reasons": json_metadata(dict(sorted(reasons.items()))),
             "reasons_by_day": json_metadata(counts.reasons),
-            "path": {"raw_value": args["quarantine_uri"], "type": "path"},
+            "path": path_metadata(args["quarantine_uri"]),
         },
     )
 

@@ -13,17 +13,9 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue_scripts.glue_job import (
-    clear_days,
-    configure_spark,
-    json_metadata,
-    list_files,
-    open_pipes,
-    parse_job_args,
-    persisted,
-    qualified_uri,
-    write_days,
-)
+from glue_scripts.hadoop_files import list_files, qualified_uri
+from glue_scripts.job_args import parse_job_args
+from glue_scripts.lake_days import clear_days, write_days
 from glue_scripts.landing_readers import (
     FILE,
     FORMAT,
@@ -38,30 +30,31 @@ from glue_scripts.landing_readers import (
     read_text_lines,
     text_rows,
 )
+from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,
     LANDING_TABLE_PREFIX,
-    LINE_NUMBER,
     PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
-    UNPARSED_LINE,
     business_days,
     data_file_format,
     is_hidden,
+    suffix_case_problem,
 )
+from glue_scripts.spark_session import configure_spark, persisted
 
 ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
 ASSET_KEY = "raw/sales"
 MAX_OBJECTS_REPORTED = 1000
-_LINEAGE_ORDER = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 _EMPTY_MD5 = hashlib.md5(b"").hexdigest()
 
 
 @dataclass(frozen=True)
-class LandingObject:
+class IngestObject:
     """One data file under sales/<day>/ and what Spark read of it."""
 
     uri: str  # as Hadoop lists it: the _source_object of its rows
@@ -72,7 +65,7 @@ class LandingObject:
     size: int
 
 
-def landing_objects(spark: SparkSession, landing_uri: str, days: list[str]) -> list[LandingObject]:
+def ingest_objects(spark: SparkSession, landing_uri: str, days: list[str]) -> list[IngestObject]:
     """The data objects of every day with their lineage; ValueError naming an object of a format not accepted."""
     listed = []
     for day in days:
@@ -82,7 +75,7 @@ def landing_objects(spark: SparkSession, landing_uri: str, days: list[str]) -> l
                 listed.append((uri, day, _file_format(uri), size))
     read = _read_bytes(spark, [uri for uri, _, _, size in listed if size])
     empty = (None, _EMPTY_MD5, 0)
-    return [LandingObject(uri, day, file_format, *read.get(uri, empty)) for uri, day, file_format, _ in listed]
+    return [IngestObject(uri, day, file_format, *read.get(uri, empty)) for uri, day, file_format, _ in listed]
 
 
 def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -112,14 +105,14 @@ def _file_format(uri: str) -> str:
     file_format = data_file_format(uri)
     if file_format is None:
         raise ValueError(f"{uri}: not an accepted landing format (suffixes {sorted(DATA_FILE_SUFFIXES)})")
-    # Hadoop decompresses by the exact, lower-case .gz suffix: .CSV.GZ would be read as compressed bytes.
-    if uri.lower().endswith(".gz") and not uri.endswith(".gz"):
-        raise ValueError(f"{uri}: rename to a lower-case .csv.gz suffix")
+    # .CSV.GZ would be read as compressed bytes.
+    if suffix_case_problem(uri):
+        raise ValueError(f"{uri}: {suffix_case_problem(uri)}")
     return file_format
 
 
 @contextmanager
-def raw_rows(spark: SparkSession, objects: list[LandingObject]) -> Iterator[DataFrame]:
+def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataFrame]:
     """Every row of the objects as raw stores it, cached while the block runs."""
     with one_partition_per_file(spark), ExitStack() as cached:
         text = [obj for obj in objects if obj.file_format != "parquet"]
@@ -133,7 +126,7 @@ def raw_rows(spark: SparkSession, objects: list[LandingObject]) -> Iterator[Data
         yield cached.enter_context(persisted(_union_as_raw(parts)))
 
 
-def _csv_headers(lines: DataFrame, text: list[LandingObject]) -> dict[str, list[str]]:
+def _csv_headers(lines: DataFrame, text: list[IngestObject]) -> dict[str, list[str]]:
     """The raw column names of every CSV object that has a first line, by object URI."""
     firsts = first_lines(lines)
     return {
@@ -143,7 +136,7 @@ def _csv_headers(lines: DataFrame, text: list[LandingObject]) -> dict[str, list[
     }
 
 
-def _files_frame(spark: SparkSession, objects: list[LandingObject], headers: dict[str, list[str]]) -> DataFrame:
+def _files_frame(spark: SparkSession, objects: list[IngestObject], headers: dict[str, list[str]]) -> DataFrame:
     """One row per object, to join to its rows by the URI Spark reports: format, CSV header and lineage."""
     rows = [(o.spark_uri, o.file_format, headers.get(o.uri), o.uri, o.md5, o.size, o.day) for o in objects]
     schema = (
@@ -156,7 +149,7 @@ def _files_frame(spark: SparkSession, objects: list[LandingObject], headers: dic
 def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
     """The parts in raw's columns: the contract's, landed extras by name, then the system columns (null if lacking)."""
     landed = set().union(*(part.columns for part in parts)) - RESERVED_COLUMNS - set(CONTRACT_COLUMN_NAMES)
-    columns = [*CONTRACT_COLUMN_NAMES, *sorted(landed), UNPARSED_LINE, *_LINEAGE_ORDER]
+    columns = [*CONTRACT_COLUMN_NAMES, *sorted(landed), *RAW_SYSTEM_COLUMNS]
     aligned = [
         part.select(*(F.col(c) if c in part.columns else F.lit(None).cast("string").alias(c) for c in columns))
         for part in parts
@@ -167,7 +160,7 @@ def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
 def run(spark: SparkSession, args: dict[str, str]) -> dict:
     """Land the days in range into raw; returns what Pipes reports."""
     days = business_days(args["start_date"], args["end_date"])
-    objects = landing_objects(spark, args["landing_uri"], days)
+    objects = ingest_objects(spark, args["landing_uri"], days)
     rows_by_object: dict[str, int] = {}
     if any(obj.size for obj in objects):
         with raw_rows(spark, [obj for obj in objects if obj.size]) as rows:
@@ -205,7 +198,7 @@ def report(pipes, summary: dict, raw_uri: str) -> None:
             "objects_total": len(objects),
             "objects_truncated": len(objects) > MAX_OBJECTS_REPORTED,
             "empty_days": json_metadata(summary["empty_days"]),
-            "path": {"raw_value": raw_uri, "type": "path"},
+            "path": path_metadata(raw_uri),
         },
     )
 

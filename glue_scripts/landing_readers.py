@@ -17,6 +17,7 @@ from pyspark.sql import types as T
 from glue_scripts.sales_contract import (
     LINE_NUMBER,
     PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     REASON,
     SOURCE_BYTES,
     SOURCE_MD5,
@@ -31,8 +32,7 @@ FILE, FORMAT, HEADER = "_file", "_format", "_header"
 TEXT, LINE_INDEX, FIELDS, _PARTITION = "_text", "_line_index", "_fields", "_partition"
 # Names raw, quarantine and the readers use for themselves; a landed column so named lands as landed_<name>.
 RESERVED_COLUMNS = frozenset(
-    {PARTITION_COLUMN, REASON, UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER}
-    | {FILE, FORMAT, HEADER, TEXT, LINE_INDEX, FIELDS, _PARTITION}
+    {REASON, *RAW_SYSTEM_COLUMNS} | {FILE, FORMAT, HEADER, TEXT, LINE_INDEX, FIELDS, _PARTITION}
 )
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
 _HUGE_BYTES = str(1 << 40)

@@ -3,6 +3,7 @@
 import datetime
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ MONEY_TYPE = f"decimal({MONEY_PRECISION},{MONEY_SCALE})"
 # ISO 8601 / RFC 3339 date-time: date, 'T' or space, time with optional fraction, optional Z or offset (an offset
 # only after the seconds: Spark's cast refuses 'HH:MM+01:00', and the check and the cleaning must agree).
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+# A business day, as partition keys, folder names and arguments write it (parse_day also checks the calendar).
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 # A whole number; an integral decimal such as "3.0" (spreadsheet exports) is accepted as 3.
 INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
 # Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.
@@ -71,6 +74,8 @@ UNPARSEABLE_LINE, INVALID_LINE_AMOUNT = "unparseable_line", "invalid_line_amount
 
 # System columns of raw and quarantine: the text of a line that did not parse, and the quarantine reason.
 UNPARSED_LINE, REASON = "_unparsed_line", "reason"
+# The columns ingest adds after the landed ones, in raw's order: the unparsed line, the lineage, the partition.
+RAW_SYSTEM_COLUMNS = (UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
 
 
 def missing_reason(column: str) -> str:
@@ -105,6 +110,23 @@ def data_file_format(key: str) -> str | None:
     return None
 
 
+def suffix_case_problem(key: str) -> str | None:
+    """Why a data file's suffix would be misread, or None: Hadoop decompresses by the exact, lower-case .gz."""
+    if key.lower().endswith(".gz") and not key.endswith(".gz"):
+        return "rename to a lower-case .csv.gz suffix"
+    return None
+
+
+def parse_day(value: str) -> datetime.date:
+    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
+    if not re.match(DAY_PATTERN, value or ""):
+        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a calendar day") from error
+
+
 def business_days(start: str, end: str) -> list[str]:
     """Every day from start to end inclusive, as YYYY-MM-DD; ValueError for anything else."""
     first, last = parse_day(start), parse_day(end)
@@ -113,8 +135,20 @@ def business_days(start: str, end: str) -> list[str]:
     return [(first + datetime.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-def parse_day(value: str) -> datetime.date:
-    """A YYYY-MM-DD string as a date (these values end up in paths, so nothing else is accepted)."""
-    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-        raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
-    return datetime.date.fromisoformat(value)
+def business_zone(name: str) -> ZoneInfo:
+    """The ZoneInfo of the business time zone, an IANA name; ValueError with a readable message otherwise."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"{name!r} is not an IANA timezone (e.g. America/New_York)") from error
+
+
+def unconserved_days(
+    landed: dict[str, int], cleaned: dict[str, int], quarantined: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """The days where rows landed != rows cleaned + rows quarantined (every landed row ends in exactly one)."""
+    return {
+        day: {"landed": rows, "cleaned": cleaned[day], "quarantined": quarantined[day]}
+        for day, rows in landed.items()
+        if rows != cleaned[day] + quarantined[day]
+    }

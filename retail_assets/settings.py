@@ -2,18 +2,18 @@
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from glue_scripts.sales_contract import business_zone, parse_day
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("local", "aws")
 DEFAULT_PARTITIONS_START = "2017-01-01"
 # What starts runs by default: the landing sensor, or the 08:00 schedule (the other one starts stopped).
 TRIGGERS = ("sensor", "schedule")
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -58,24 +58,23 @@ class Settings:
         return self.home / "dagster"
 
 
+def _by_contract(rule: Callable[[str], object], value: str, what: str) -> str:
+    """Return value if the contract's rule accepts it, else raise SettingsError naming what."""
+    try:
+        rule(value)
+    except ValueError as error:
+        raise SettingsError(f"{what}: {error}") from error
+    return value
+
+
 def validate_day(value: str, what: str = "day") -> str:
     """Return value if it is a real calendar day as YYYY-MM-DD, else raise SettingsError."""
-    if not _ISO_DAY.match(value or ""):
-        raise SettingsError(f"{what} must be YYYY-MM-DD, got {value!r}")
-    try:
-        date.fromisoformat(value)
-    except ValueError as error:
-        raise SettingsError(f"{what} {value!r} is not a calendar day") from error
-    return value
+    return _by_contract(parse_day, value, what)
 
 
 def validate_timezone(name: str) -> str:
     """Return name if it is an IANA timezone, else raise SettingsError."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise SettingsError(f"RETAIL_TIMEZONE {name!r} is not an IANA timezone") from error
-    return name
+    return _by_contract(business_zone, name, "RETAIL_TIMEZONE")
 
 
 def validate_rate(value: str) -> float:
@@ -89,14 +88,15 @@ def validate_rate(value: str) -> float:
     return rate
 
 
-def validate_int(name: str, value: str, minimum: int, maximum: int) -> int:
-    """Return value as an integer between minimum and maximum, else raise SettingsError."""
+def validate_int(name: str, value: str, minimum: int, maximum: int | None) -> int:
+    """Return value as an integer between minimum and maximum (None: no maximum), else raise SettingsError."""
     try:
         number = int(value)
     except ValueError as error:
         raise SettingsError(f"{name} must be an integer, got {value!r}") from error
-    if not minimum <= number <= maximum:
-        raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value!r}")
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise SettingsError(f"{name} must be {bounds}, got {value!r}")
     return number
 
 

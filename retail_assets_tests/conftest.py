@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from glue_scripts.glue_job import configure_spark
+from glue_scripts.spark_session import configure_spark
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE, PROJECT_ROOT
 
 pytest_plugins = ["retail_assets_tests.support.postgres_fixture"]

@@ -40,7 +40,8 @@ JOB = "retail-ingest-sales"
 DAYS = ["2024-03-01", "2024-03-02", "2024-03-03"]
 # A stand-in for a Glue script: the real Pipes shim (S3 context and messages), reporting the range it was given.
 ECHO_JOB = """
-from glue_scripts.glue_job import open_pipes, parse_job_args
+from glue_scripts.job_args import parse_job_args
+from glue_scripts.pipes_context import open_pipes
 
 args = parse_job_args(["JOB_NAME", "start_date", "end_date"])
 with open_pipes() as pipes:

@@ -6,21 +6,12 @@ import pytest
 from pyspark.sql import functions as F
 
 from glue_scripts.clean_sales import DayCounts, clean, run
-from glue_scripts.glue_job import write_days
-from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
+from glue_scripts.lake_days import write_days
+from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
 
 DAY = "2017-03-12"  # clocks went forward in New York that night: midnight to midnight is 23 hours
-RAW_COLUMNS = [
-    *CONTRACT_COLUMN_NAMES,
-    "register",
-    "_unparsed_line",
-    "_source_object",
-    "_source_md5",
-    "_source_bytes",
-    "_line_number",
-    "business_date",
-]
+RAW_COLUMNS = [*CONTRACT_COLUMN_NAMES, "register", *RAW_SYSTEM_COLUMNS]
 RAW_SCHEMA = ", ".join(
     f"{name} {'bigint' if name in ('_source_bytes', '_line_number') else 'string'}" for name in RAW_COLUMNS
 )

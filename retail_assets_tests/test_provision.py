@@ -185,9 +185,13 @@ def test_provision_creates_everything(account, tmp_path):
     package = s3.get_object(Bucket="retail-test-lake", Key="lakehouse/v1/glue/glue_scripts.zip")["Body"].read()
     assert zipfile.ZipFile(io.BytesIO(package)).namelist() == [
         "glue_scripts/__init__.py",
-        "glue_scripts/glue_job.py",
+        "glue_scripts/hadoop_files.py",
+        "glue_scripts/job_args.py",
+        "glue_scripts/lake_days.py",
         "glue_scripts/landing_readers.py",
+        "glue_scripts/pipes_context.py",
         "glue_scripts/sales_contract.py",
+        "glue_scripts/spark_session.py",
     ]
 
     workgroup = boto3.client("athena").get_work_group(WorkGroup="retail-test-workgroup")["WorkGroup"]["Configuration"]

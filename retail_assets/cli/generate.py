@@ -5,9 +5,9 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from glue_scripts.sales_contract import parse_day
+from glue_scripts.sales_contract import business_zone, parse_day
+from retail_assets.settings import SettingsError, validate_int
 from retail_assets.store_files.generator import MIN_ROWS_PER_DAY, generate_landing
-from retail_assets.store_files.timestamps import business_zone
 
 MAX_DAYS = 3660  # ten years: more is a typo, not a test set
 
@@ -31,20 +31,12 @@ def add_parser(subparsers, landing_root: Path | None = None, timezone: str | Non
 
 def add_location_options(parser: argparse.ArgumentParser, landing_root: Path | None, timezone: str | None) -> None:
     """--landing-root and --timezone, defaulting to the caller's values."""
-    parser.add_argument(
-        "--landing-root",
-        type=Path,
-        default=landing_root,
-        required=landing_root is None,
-        help="folder holding sales/<YYYY-MM-DD>/" + (f" (default {landing_root})" if landing_root else ""),
-    )
-    parser.add_argument(
-        "--timezone",
-        type=timezone_name,
-        default=timezone,
-        required=timezone is None,
-        help="business timezone, an IANA name" + (f" (default {timezone})" if timezone else ""),
-    )
+    for option, kind, default, help_text in (
+        ("--landing-root", Path, landing_root, "folder holding sales/<YYYY-MM-DD>/"),
+        ("--timezone", timezone_name, timezone, "business timezone, an IANA name"),
+    ):
+        shown = f" (default {default})" if default else ""
+        parser.add_argument(option, type=kind, default=default, required=default is None, help=help_text + shown)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,16 +72,12 @@ def timezone_name(value: str) -> str:
 
 
 def _positive(option: str, maximum: int | None, minimum: int = 1):
-    """argparse type: an integer in [minimum, maximum]."""
+    """argparse type: an integer in [minimum, maximum], by the settings' integer rule."""
 
     def parse(value: str) -> int:
         try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a whole number, got {value!r}") from None
-        if number < minimum or (maximum is not None and number > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise argparse.ArgumentTypeError(f"{option} must be {bounds}, got {number}")
-        return number
+            return validate_int(option, value, minimum, maximum)
+        except SettingsError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse

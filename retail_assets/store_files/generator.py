@@ -26,12 +26,12 @@ from glue_scripts.sales_contract import (
     OUTSIDE_PARTITION,
     REQUIRED_COLUMN_NAMES,
     ZERO_QUANTITY,
+    business_zone,
     invalid_reason,
     missing_reason,
 )
 from retail_assets.store_files.objects import write_object
 from retail_assets.store_files.retailer import Catalog, Product, Store, build_catalog
-from retail_assets.store_files.timestamps import business_zone
 
 RETURN_RATE = 0.03  # kept lines that are returns (negative quantity)
 DUPLICATE_RATE = 0.01  # exact copies of kept lines, as a share of the rows written

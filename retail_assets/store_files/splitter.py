@@ -18,11 +18,14 @@ import pyarrow.parquet as pq
 
 from glue_scripts.sales_contract import (
     LANDING_TABLE_PREFIX,
+    business_zone,
     data_file_format,
+    is_hidden,
     normalized_column_name,
+    suffix_case_problem,
 )
 from retail_assets.store_files.objects import publish_file
-from retail_assets.store_files.timestamps import business_date_of, business_zone, date_in
+from retail_assets.store_files.timestamps import business_date_of, date_in
 
 SOLD_AT = "sold_at"
 # Part files held open at once; a file spanning more days than this closes the least recently used one
@@ -102,10 +105,10 @@ def _check_sources(paths: list[Path]) -> None:
         if not path.is_file():
             raise LandingError(f"{path}: no such file")
         # The ingest job skips hidden names and reads .gz by its exact lower-case suffix.
-        if path.name.startswith((".", "_")):
+        if is_hidden(path.name):
             raise LandingError(f"{path}: a name starting with '.' or '_' would be ignored as hidden; rename it")
-        if path.name.lower().endswith(".gz") and not path.name.endswith(".gz"):
-            raise LandingError(f"{path}: rename to a lower-case .csv.gz suffix")
+        if suffix_case_problem(path.name):
+            raise LandingError(f"{path}: {suffix_case_problem(path.name)}")
         if names[path.name] > 1:
             raise LandingError(f"{path}: another file of this landing has the same name, so it would replace it")
 
@@ -244,12 +247,11 @@ def _assemble_text(parts: _DayParts, header: bytes, gzipped: bool, directory: Pa
     staged = {}
     for day, pieces in parts.parts.items():
         target = directory / f"{day.isoformat()}.out"
-        with target.open("wb") as raw:
-            with _gzip_writer(raw) if gzipped else contextlib.nullcontext(raw) as out:
-                out.write(header)
-                for piece in pieces:
-                    with piece.open("rb") as source:
-                        shutil.copyfileobj(source, out)
+        with target.open("wb") as raw, _gzip_writer(raw) if gzipped else contextlib.nullcontext(raw) as out:
+            out.write(header)
+            for piece in pieces:
+                with piece.open("rb") as source:
+                    shutil.copyfileobj(source, out)
         staged[day] = (target, parts.rows[day])
     return staged
 

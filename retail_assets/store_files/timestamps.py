@@ -2,21 +2,13 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from glue_scripts.sales_contract import TIMESTAMP_PATTERN
 
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 # java.time.ZoneOffset (behind Spark's CAST) stops at +/-18:00; Python's timezone would accept up to 23:59.
 _MAX_OFFSET = timedelta(hours=18)
-
-
-def business_zone(name: str) -> ZoneInfo:
-    """The ZoneInfo of an IANA timezone name; ValueError with a readable message otherwise."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"{name!r} is not an IANA timezone (e.g. America/New_York)") from error
 
 
 def date_in(moment: datetime, tz: ZoneInfo) -> date:

@@ -5,13 +5,12 @@ from collections.abc import Iterable, Mapping
 import dagster as dg
 
 from glue_scripts.sales_contract import business_days
-from retail_assets.settings import validate_day
 
 
 def partition_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
-    """The business days the run targets, validated before they reach a path or a query."""
+    """The business days the run targets, validated (by business_days) before they reach a path or a query."""
     key_range = context.partition_key_range
-    return business_days(validate_day(key_range.start, "partition"), validate_day(key_range.end, "partition"))
+    return business_days(key_range.start, key_range.end)
 
 
 def merge_metadata(parts: Iterable[Mapping[str, dg.MetadataValue]]) -> dict[str, dg.MetadataValue]:

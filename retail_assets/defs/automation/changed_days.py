@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import islice
 
 from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format, is_hidden, parse_day
@@ -191,7 +191,7 @@ def window_start_day(newest_day: str | None, lookback_days: int) -> str | None:
     """The oldest day of the lookback window: lookback_days days ending with newest_day."""
     if newest_day is None:
         return None
-    return (date.fromisoformat(newest_day) - timedelta(days=lookback_days - 1)).isoformat()
+    return (parse_day(newest_day) - timedelta(days=lookback_days - 1)).isoformat()
 
 
 def window_start(newest_day: str | None, lookback_days: int) -> str:

@@ -8,6 +8,7 @@ from glue_scripts.sales_contract import (
     PARTITION_COLUMN,
     REASON,
     SOURCE_OBJECT,
+    unconserved_days,
 )
 from retail_assets.defs.assets.cleaned import CLEANED_SALES, QUARANTINE_SALES
 from retail_assets.defs.assets.ranges import partition_days
@@ -42,15 +43,6 @@ quarantine_sales_model = pandera_asset_check(
 )
 
 
-def conservation(landed: dict[str, int], cleaned: dict[str, int], quarantined: dict[str, int]) -> dict[str, dict]:
-    """The days where rows landed != rows cleaned + rows quarantined."""
-    return {
-        day: {"landed": landed[day], "cleaned": cleaned[day], "quarantined": quarantined[day]}
-        for day in landed
-        if landed[day] != cleaned[day] + quarantined[day]
-    }
-
-
 @dg.asset_check(
     asset=CLEANED_SALES,
     additional_deps=[RAW_SALES, QUARANTINE_SALES],
@@ -64,7 +56,7 @@ def rows_conserved(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.Ass
     landed = lake.rows_per_day("raw", "sales", days)
     cleaned = lake.rows_per_day("cleaned", "sales", days)
     quarantined = lake.rows_per_day("quarantine", "sales", days)
-    broken = conservation(landed, cleaned, quarantined)
+    broken = unconserved_days(landed, cleaned, quarantined)
     return dg.AssetCheckResult(
         passed=not broken,
         description=f"rows lost or doubled on {len(broken)} days" if broken else None,

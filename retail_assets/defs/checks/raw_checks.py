@@ -8,13 +8,11 @@ import pyarrow.parquet as pq
 
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
-    LINE_NUMBER,
-    PARTITION_COLUMN,
+    RAW_SYSTEM_COLUMNS,
     REQUIRED_COLUMN_NAMES,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
-    UNPARSED_LINE,
 )
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.assets.raw import RAW_SALES
@@ -23,7 +21,7 @@ from retail_assets.defs.checks.pandera_check import pandera_asset_check
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 
-SYSTEM_COLUMNS = {UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN}
+SYSTEM_COLUMNS = set(RAW_SYSTEM_COLUMNS)
 _LINEAGE = [SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES]
 
 

@@ -119,7 +119,7 @@ class Lake(dg.ConfigurableResource):
         return sorted(
             info.path
             for info in self.filesystem().get_file_info(selector)
-            if info.is_file and info.base_name.endswith(".parquet") and not info.base_name.startswith(("_", "."))
+            if info.is_file and info.base_name.endswith(".parquet") and not is_hidden(info.base_name)
         )
 
     def days_schema(self, zone: str, table: str, days: list[str]) -> pa.Schema | None:
