@@ -237,7 +237,11 @@ def crawler(wrap=None, **config) -> GlueCrawler:
     """The crawler resource, polling fast; its clients wrapped by wrap."""
     return GlueCrawler(
         clients=clients(wrap),
-        crawler_names=CRAWLERS, databases=DATABASES, first_poll_seconds=0.05, max_poll_seconds=0.2, **config
+        crawler_names=CRAWLERS,
+        databases=DATABASES,
+        first_poll_seconds=0.05,
+        max_poll_seconds=0.2,
+        **config,
     )
 
 
