@@ -1,6 +1,7 @@
 """The local Athena: the project's SQL on DuckDB replaces exactly the days it is given."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -110,14 +111,20 @@ def test_rerun_is_idempotent_and_an_emptied_day_is_removed(backends):
     assert lake.existing_days("final", "daily_sales", ["2024-03-02"]) == []
 
 
-def test_a_failed_write_leaves_every_day_as_it_was(backends, monkeypatch):
+def final_of_two_days(backends) -> tuple[list[str], pa.Table]:
+    """Two days of cleaned sales aggregated into final; the days and final's rows."""
     lake, crawler, athena = backends
     days = ["2024-03-01", "2024-03-02"]
     for day in days:
         write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 1, "1.00")])
     crawler.crawl("cleaned", "sales")
     athena.replace_days("insert_final_daily_sales", days)
-    before = lake.read_days("final", "daily_sales", days)
+    return days, lake.read_days("final", "daily_sales", days)
+
+
+def test_a_failed_write_leaves_every_day_as_it_was(backends, monkeypatch):
+    lake, _, athena = backends
+    days, before = final_of_two_days(backends)
     for day in days:
         write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 5, "1.00")])
 
@@ -132,20 +139,18 @@ def test_a_failed_write_leaves_every_day_as_it_was(backends, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         athena.replace_days("insert_final_daily_sales", days)
     assert lake.read_days("final", "daily_sales", days).equals(before)
-    # The first day was written before the failure: its new rows are gone, nothing is left in a stash.
+    # The first day was written before the failure: its new rows are gone, and no stash is left beside the days.
     assert lake.folder_files(lake.table_path("final", "daily_sales")) == sorted(
         path for day in days for path in lake.day_files("final", "daily_sales", day)
     )
+    assert sorted(path.name for path in Path(lake.table_path("final", "daily_sales")).iterdir()) == [
+        f"business_date={day}" for day in days
+    ]
 
 
 def test_rows_of_days_outside_the_chunk_are_refused_and_no_day_changes(backends, monkeypatch):
-    lake, crawler, athena = backends
-    days = ["2024-03-01", "2024-03-02"]
-    for day in days:
-        write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 1, "1.00")])
-    crawler.crawl("cleaned", "sales")
-    athena.replace_days("insert_final_daily_sales", days)
-    before = lake.read_days("final", "daily_sales", days)
+    lake, _, athena = backends
+    days, before = final_of_two_days(backends)
     real = load_insert("insert_final_daily_sales")
     # The statement with its range opened on one side (BETWEEN ? AND ? becomes >= ? OR <= ?): days before the chunk.
     unbounded = real.select.copy()

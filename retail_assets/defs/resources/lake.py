@@ -112,6 +112,7 @@ class Lake(dg.ConfigurableResource):
             # Files that never moved (a stash that failed part way) are the previous ones: they stay.
             self.delete_folder(day_path, keep=stashed.originals[day])
             self.move_folder(f"{stashed.path}/{day}", day_path)
+        self.delete_folder(stashed.path)  # empty by now: every file went back
 
     def drop(self, stashed: StashedDays) -> None:
         """Delete the stashed files, once the days' new files are in place."""
