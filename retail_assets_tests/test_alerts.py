@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor, run_partitions
 from retail_assets.defs.resources.aws.alerts import SnsAlerts
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.local.alerts import LogAlerts
 from retail_assets.settings import settings_from
 from retail_assets_tests.support.log_records import CollectRecords
@@ -50,16 +50,17 @@ def evaluate(failed_run, alerts) -> logging.Handler:
     """Runs the failure sensor on the failed run with the given alerts resource; returns the tick's log."""
     instance, result = failed_run
     sensor = run_failure_alert_sensor(settings_from({"RETAIL_DAGSTER_URL": DAGSTER_URL + "/"}))
-    context = dg.build_run_status_sensor_context(
+    # Entered as a context manager: a resource holding another (SnsAlerts holds its clients) is set up in it.
+    with dg.build_run_status_sensor_context(
         sensor_name=sensor.name,
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
         resources={"alerts": alerts},
-    ).for_run_failure()
-    log = CollectRecords()
-    context.log.addHandler(log)
-    sensor(context)
+    ).for_run_failure() as context:
+        log = CollectRecords()
+        context.log.addHandler(log)
+        sensor(context)
     return log
 
 
@@ -77,12 +78,13 @@ def assert_names_everything(text: str, run_id: str) -> None:
 def test_a_failed_run_publishes_one_sns_message(failed_run):
     _, result = failed_run
     with mock_aws():
-        sns, sqs = aws_client("sns", REGION), aws_client("sqs", REGION)
+        aws = AwsClients(region=REGION)
+        sns, sqs = aws.client("sns"), aws.client("sqs")
         topic_arn = sns.create_topic(Name="retail-run-failures")["TopicArn"]
         queue_url = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-        evaluate(failed_run, SnsAlerts(topic="retail-run-failures", region=REGION))  # the name: ARN found via STS
+        evaluate(failed_run, SnsAlerts(clients=aws, topic="retail-run-failures"))  # the name: ARN found via STS
         received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
     (message,) = received["Messages"]
     envelope = json.loads(message["Body"])

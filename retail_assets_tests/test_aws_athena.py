@@ -8,17 +8,16 @@ from dagster._core.errors import DagsterExecutionInterruptedError
 from sqlglot import exp
 
 from retail_assets.defs.resources.aws.athena import MIN_BYTES, USD_PER_TB, AthenaQueryFailed, AwsAthena
-from retail_assets.defs.resources.aws.clients import clients_wrapped_by
+from retail_assets.defs.resources.aws.crawler import GlueCrawler
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets_tests.support.aws_harness import Delegate
-from retail_assets_tests.support.moto_account import REGION, handing, moto_server, moto_transitions, reset_moto
+from retail_assets_tests.support.moto_account import REGION, clients, handing, moto_server, moto_transitions, reset_moto
 
 LAKE, WORKGROUP = "retail-lake", "retail-workgroup"
 DATABASES = {zone: f"retail_{zone}" for zone in ZONES}
 DAYS = ["2024-03-01", "2024-03-02", "2024-03-03"]
 SQL = "insert_final_daily_sales"
-LAKE_ON_S3 = S3Lake(landing_bucket="retail-landing", lake_bucket=LAKE)
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +68,13 @@ def final_days(endpoint) -> dict[str, bytes]:
     return keys("final/")
 
 
-def athena() -> AwsAthena:
-    """The Athena resource, polling fast."""
+def athena(wrap=None) -> AwsAthena:
+    """The Athena resource over the lake on S3 and the Glue catalog, polling fast; clients wrapped by wrap."""
+    aws = clients(wrap)
     return AwsAthena(
+        clients=aws,
+        lake=S3Lake(clients=aws, landing_bucket="retail-landing", lake_bucket=LAKE),
+        crawler=GlueCrawler(clients=aws, crawler_names={}, databases=DATABASES),
         workgroup=WORKGROUP,
         databases=DATABASES,
         output_location=f"s3://{LAKE}/athena-results/",
@@ -107,11 +110,8 @@ class Recorded(Delegate):
 
 def test_insert_runs_in_the_workgroup_after_moving_its_days_aside(final_days):
     calls = []
-    with (
-        moto_transitions({"athena::execution": {"progression": "manual", "times": 2}}),
-        clients_wrapped_by(handing("athena", lambda client: Recorded(client, calls))),
-    ):
-        written = athena().replace_days(LAKE_ON_S3, SQL, DAYS[:2])
+    with moto_transitions({"athena::execution": {"progression": "manual", "times": 2}}):
+        written = athena(handing("athena", lambda client: Recorded(client, calls))).replace_days(SQL, DAYS[:2])
     assert calls.count("get_query_execution") == 4  # QUEUED, QUEUED → RUNNING, RUNNING, RUNNING → SUCCEEDED
     client = boto3.client("athena")
     (query_id,) = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
@@ -141,11 +141,11 @@ def test_failed_insert_raises_athenas_message_and_puts_the_days_back(final_days)
         "QueryExecutionId": "q-1",
         "Status": {"State": "FAILED", "AthenaError": {"ErrorCategory": 2, "ErrorMessage": message}},
     }
-    with Stubber(client) as stubber, clients_wrapped_by(handing("athena", lambda made: client)):
+    with Stubber(client) as stubber:
         stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
         stubber.add_response("get_query_execution", {"QueryExecution": failed}, {"QueryExecutionId": "q-1"})
         with pytest.raises(AthenaQueryFailed, match=f"Athena query q-1 FAILED: {message}"):
-            athena().replace_days(LAKE_ON_S3, SQL, DAYS[:2])
+            athena(handing("athena", lambda made: client)).replace_days(SQL, DAYS[:2])
     assert keys("final/") == final_days
     assert partition_days() == DAYS
 
@@ -162,8 +162,8 @@ class CancelledMidway(Delegate):
 
 
 def test_cancelled_insert_fails_and_its_partial_output_is_replaced_by_the_old_days(final_days):
-    with clients_wrapped_by(handing("athena", CancelledMidway)), pytest.raises(AthenaQueryFailed, match="CANCELLED"):
-        athena().replace_days(LAKE_ON_S3, SQL, DAYS[:2])
+    with pytest.raises(AthenaQueryFailed, match="CANCELLED"):
+        athena(handing("athena", CancelledMidway)).replace_days(SQL, DAYS[:2])
     assert keys("final/") == final_days
     assert partition_days() == DAYS
 
@@ -178,10 +178,9 @@ class Interrupted(Delegate):
 def test_stopped_dagster_run_stops_the_query_and_puts_the_days_back(final_days):
     with (
         moto_transitions({"athena::execution": {"progression": "manual", "times": 100}}),
-        clients_wrapped_by(handing("athena", Interrupted)),
         pytest.raises(DagsterExecutionInterruptedError),
     ):
-        athena().replace_days(LAKE_ON_S3, SQL, DAYS[:2])
+        athena(handing("athena", Interrupted)).replace_days(SQL, DAYS[:2])
     client = boto3.client("athena")
     (query_id,) = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     assert client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] == "CANCELLED"

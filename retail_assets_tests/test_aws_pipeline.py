@@ -12,7 +12,6 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from psycopg.conninfo import make_conninfo
 
 from retail_assets.definitions import defs
-from retail_assets.defs.resources.aws.clients import clients_wrapped_by
 from retail_assets.defs.resources.environments import aws_resources
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.provisioning.provision import provision
@@ -21,7 +20,7 @@ from retail_assets.store_files.generator import generate_landing
 from retail_assets.warehouse.loader import table_rows
 from retail_assets_tests.support.aws_harness import Backstage
 from retail_assets_tests.support.dagster_cli import materialize
-from retail_assets_tests.support.moto_account import moto_server, moto_transitions, store_aurora_secret
+from retail_assets_tests.support.moto_account import clients, moto_server, moto_transitions, store_aurora_secret
 
 DAYS = ["2024-06-03", "2024-06-04"]
 PREFIX = "retail-e2e"
@@ -77,11 +76,12 @@ def run_aws_mode(aws: AwsSettings, landed: Path, aurora_url: str, workdir: Path)
     aws_defs = dg.Definitions(
         assets=defs.assets,
         asset_checks=defs.asset_checks,
-        resources=aws_resources(get_settings()),
+        # Every AWS resource holds these clients: Glue and Athena calls reach the backstage.
+        resources=aws_resources(get_settings(), clients=clients(backstage, region=aws.region)),
         executor=dg.in_process_executor,
     )
     # The stand-in crawls at StartCrawler; moto's crawl would otherwise stay RUNNING until someone lists crawls.
-    with clients_wrapped_by(backstage), moto_transitions({"glue::crawl": {"progression": "immediate"}}):
+    with moto_transitions({"glue::crawl": {"progression": "immediate"}}):
         result = aws_defs.resolve_implicit_global_asset_job_def().execute_in_process(
             tags={ASSET_PARTITION_RANGE_START_TAG: DAYS[0], ASSET_PARTITION_RANGE_END_TAG: DAYS[-1]},
             raise_on_error=False,

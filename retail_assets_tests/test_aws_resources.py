@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster._core.pipes import utils as pipes_utils
 
-from retail_assets.defs.resources.aws.clients import backoff, clients_wrapped_by
+from retail_assets.defs.resources.aws.clients import backoff
 from retail_assets.defs.resources.aws.crawler import CrawlFailed, GlueCrawler
 from retail_assets.defs.resources.aws.glue import AwsGlueJobs
 from retail_assets.defs.resources.aws.lake import S3Lake
@@ -26,6 +26,7 @@ from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA, table_rows
 from retail_assets_tests.support.aws_harness import Backstage, Delegate
 from retail_assets_tests.support.moto_account import (
     REGION,
+    clients,
     handing,
     moto_server,
     moto_transitions,
@@ -87,7 +88,7 @@ def test_s3_lake_lists_a_days_landing_objects_under_its_prefix_hidden_ones_left_
         s3.put_object(Bucket=LANDING, Key=f"stores/sales/2024-03-01/{key}", Body=b"0123456789")
     s3.put_object(Bucket=LANDING, Key="stores/sales/2024-03-02/c.csv", Body=b"x")
     s3.put_object(Bucket=LANDING, Key="sales/2024-03-01/outside_the_prefix.csv", Body=b"x")
-    lake = S3Lake(landing_bucket=LANDING, landing_prefix="stores/", lake_bucket=LAKE)
+    lake = S3Lake(clients=clients(), landing_bucket=LANDING, landing_prefix="stores/", lake_bucket=LAKE)
     assert lake.landing_uri() == f"s3://{LANDING}/stores"
     assert lake.landing_objects("2024-03-01") == [
         LandingObject("sales/2024-03-01/a.csv", 10),
@@ -96,7 +97,7 @@ def test_s3_lake_lists_a_days_landing_objects_under_its_prefix_hidden_ones_left_
 
 
 def test_s3_lake_reads_days_through_pyarrow_athenas_unsuffixed_objects_included():
-    lake = S3Lake(landing_bucket=LANDING, lake_bucket=LAKE, lake_prefix="lake/")
+    lake = S3Lake(clients=clients(), landing_bucket=LANDING, lake_bucket=LAKE, lake_prefix="lake/")
     folder = "lake/final/daily_sales/business_date=2024-03-01"
     pq.write_table(
         pa.table({"store_id": ["s1", "s2"]}), f"{LAKE}/{folder}/part-0.parquet", filesystem=lake.filesystem()
@@ -117,17 +118,19 @@ def test_s3_lake_reads_days_through_pyarrow_athenas_unsuffixed_objects_included(
 def test_s3_lake_moves_a_folder_object_by_object_without_folder_markers():
     for name in ("a", "b/c"):
         boto3.client("s3").put_object(Bucket=LAKE, Key=f"t/business_date=2024-03-01/{name}", Body=name.encode())
-    lake = S3Lake(landing_bucket=LANDING, lake_bucket=LAKE)
-    assert lake.move_objects(f"{LAKE}/t/business_date=2024-03-01", f"{LAKE}/t/_aside/2024-03-01") == 2
+    lake = S3Lake(clients=clients(), landing_bucket=LANDING, lake_bucket=LAKE)
+    assert lake.move_folder(f"{LAKE}/t/business_date=2024-03-01", f"{LAKE}/t/_aside/2024-03-01") == 2
     assert keys() == {"t/_aside/2024-03-01/a": b"a", "t/_aside/2024-03-01/b/c": b"b/c"}
 
 
 # --- AwsGlueJobs ------------------------------------------------------------------------------------------------
 
 
-def glue_jobs(**config) -> AwsGlueJobs:
-    """The Glue resource over the job JOB, as a deployment names it."""
+def glue_jobs(wrap=None, **config) -> AwsGlueJobs:
+    """The Glue resource over the job JOB, as a deployment names it; its clients wrapped by wrap."""
     return AwsGlueJobs(
+        clients=clients(wrap),
+        business_timezone="UTC",
         job_names={"ingest_sales": JOB},
         pipes_bucket=LAKE,
         pipes_prefix="dagster-pipes/",
@@ -163,8 +166,7 @@ def test_glue_run_gets_the_range_and_workers_and_reports_through_s3(tmp_path, la
         Name=JOB, Role="glue-role", Command={"Name": "glueetl", "ScriptLocation": f"s3://{LAKE}/glue/echo_job.py"}
     )
     backstage = Backstage(tmp_path)
-    with clients_wrapped_by(backstage):
-        result = run_ingest(glue_jobs(worker_type="G.2X", workers=3, flex_min_days=2), DAYS[0], last)
+    result = run_ingest(glue_jobs(backstage, worker_type="G.2X", workers=3, flex_min_days=2), DAYS[0], last)
     assert result.success, failure_text(result)
     (run,) = glue.get_job_runs(JobName=JOB)["JobRuns"]
     assert {"--raw_uri": f"s3://{LAKE}/raw/sales", "--start_date": DAYS[0], "--end_date": last}.items() <= run[
@@ -196,8 +198,7 @@ def test_glue_run_that_does_not_succeed_fails_the_asset_with_glues_message(monke
         stubber.add_response("start_job_run", {"JobRunId": "jr_1"})
         for _ in range(2):  # once when started, once when waited for
             stubber.add_response("get_job_run", {"JobRun": run}, {"JobName": JOB, "RunId": "jr_1"})
-        with clients_wrapped_by(handing("glue", lambda made: client)):
-            result = run_ingest(glue_jobs(), DAYS[0], DAYS[0])
+        result = run_ingest(glue_jobs(handing("glue", lambda made: client)), DAYS[0], DAYS[0])
         stubber.assert_no_pending_responses()
     assert not result.success
     assert f"completed with status {state}" in failure_text(result) and message in failure_text(result)
@@ -225,8 +226,7 @@ def test_stopping_the_dagster_run_stops_the_glue_run(monkeypatch):
         stubber.add_response("get_job_run", {"JobRun": {"Id": "jr_1", "JobName": JOB, "JobRunState": "RUNNING"}})
         stopped = {"SuccessfulSubmissions": [{"JobName": JOB, "JobRunId": "jr_1"}], "Errors": []}
         stubber.add_response("batch_stop_job_run", stopped, {"JobName": JOB, "JobRunIds": ["jr_1"]})
-        with clients_wrapped_by(handing("glue", lambda made: StoppedWhileRunning(client))):
-            result = run_ingest(glue_jobs(), DAYS[0], DAYS[0])
+        result = run_ingest(glue_jobs(handing("glue", lambda made: StoppedWhileRunning(client))), DAYS[0], DAYS[0])
         stubber.assert_no_pending_responses()
     assert not result.success
 
@@ -234,10 +234,15 @@ def test_stopping_the_dagster_run_stops_the_glue_run(monkeypatch):
 # --- GlueCrawler ------------------------------------------------------------------------------------------------
 
 
-def crawler(**config) -> GlueCrawler:
-    """The crawler resource, polling fast."""
+def crawler(wrap=None, **config) -> GlueCrawler:
+    """The crawler resource, polling fast; its clients wrapped by wrap."""
     return GlueCrawler(
-        crawler_names=CRAWLERS, databases=DATABASES, first_poll_seconds=0.05, max_poll_seconds=0.2, **config
+        clients=clients(wrap),
+        crawler_names=CRAWLERS,
+        databases=DATABASES,
+        first_poll_seconds=0.05,
+        max_poll_seconds=0.2,
+        **config,
     )
 
 
@@ -274,7 +279,7 @@ def test_crawl_waits_with_backoff_for_the_crawl_then_returns_the_catalogs_schema
     catalog_raw_sales()
     started = time.monotonic()
     with moto_transitions({"glue::crawl": {"progression": "time", "seconds": 1}}):
-        assert crawler().crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales") == COLUMNS
+        assert crawler().crawl("raw", "sales") == COLUMNS
         (crawl,) = boto3.client("glue").list_crawls(CrawlerName=CRAWLERS["raw"])["Crawls"]
     assert crawl["State"] == "COMPLETED" and time.monotonic() - started >= 1
 
@@ -284,7 +289,7 @@ def test_crawl_waits_for_a_crawl_already_running_then_crawls_again():
     glue = boto3.client("glue")
     with moto_transitions({"glue::crawl": {"progression": "time", "seconds": 1}}):
         glue.start_crawler(Name=CRAWLERS["raw"])  # someone else's crawl, e.g. from the console
-        assert crawler().crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales") == COLUMNS
+        assert crawler().crawl("raw", "sales") == COLUMNS
         crawls = glue.list_crawls(CrawlerName=CRAWLERS["raw"])["Crawls"]
     assert [crawl["State"] for crawl in crawls] == ["COMPLETED", "COMPLETED"]
 
@@ -292,13 +297,13 @@ def test_crawl_waits_for_a_crawl_already_running_then_crawls_again():
 def test_crawl_of_a_zone_without_a_table_returns_no_columns():
     catalog_raw_sales()
     with moto_transitions({"glue::crawl": {"progression": "immediate"}}):
-        assert crawler().crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales_v2") == []
+        assert crawler().crawl("raw", "sales_v2") == []
 
 
 def test_crawl_that_never_ends_times_out():
     catalog_raw_sales()  # moto's crawl stays RUNNING: nothing lists the crawls
     with pytest.raises(TimeoutError, match="crawler retail-raw still RUNNING"):
-        crawler(timeout_seconds=0.3).crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales")
+        crawler(timeout_seconds=0.3).crawl("raw", "sales")
 
 
 def crawler_state(state: str, last: str, message: str | None = None) -> dict:
@@ -310,17 +315,17 @@ def crawler_state(state: str, last: str, message: str | None = None) -> dict:
 def test_failed_crawl_fails_with_the_crawls_message():
     client = boto3.client("glue")
     message = "Internal Service Exception: Insufficient Lake Formation permission(s) on retail_raw"
-    with Stubber(client) as stubber, clients_wrapped_by(handing("glue", lambda made: client)):
+    with Stubber(client) as stubber:
         stubber.add_response("start_crawler", {}, {"Name": CRAWLERS["raw"]})
         stubber.add_response("get_crawler", crawler_state("RUNNING", "SUCCEEDED"))
         stubber.add_response("get_crawler", crawler_state("READY", "FAILED", message))
         with pytest.raises(CrawlFailed, match=re.escape(f"crawler retail-raw FAILED: {message}")):
-            crawler().crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales")
+            crawler(handing("glue", lambda made: client)).crawl("raw", "sales")
 
 
 def test_someone_elses_failed_crawl_is_waited_for_not_reported():
     client = boto3.client("glue")
-    with Stubber(client) as stubber, clients_wrapped_by(handing("glue", lambda made: client)):
+    with Stubber(client) as stubber:
         stubber.add_client_error(
             "start_crawler", "CrawlerRunningException", "Crawler with name retail-raw has already started"
         )
@@ -329,16 +334,24 @@ def test_someone_elses_failed_crawl_is_waited_for_not_reported():
         stubber.add_response("get_crawler", crawler_state("READY", "SUCCEEDED"))
         table = {"Name": "sales", "StorageDescriptor": {"Columns": [{"Name": "store_id", "Type": "string"}]}}
         stubber.add_response("get_table", {"Table": table}, {"DatabaseName": DATABASES["raw"], "Name": "sales"})
-        assert crawler().crawl(S3Lake(landing_bucket=LANDING, lake_bucket=LAKE), "raw", "sales") == [
-            ("store_id", "string")
-        ]
+        assert crawler(handing("glue", lambda made: client)).crawl("raw", "sales") == [("store_id", "string")]
         stubber.assert_no_pending_responses()
 
 
 # --- AuroraWarehouse -------------------------------------------------------------------------------------------
 
 
-def test_aurora_warehouse_reads_its_secret_by_name_or_arn_and_loads_postgres(postgres_url):
+class SecretReads(Delegate):
+    """A Secrets Manager client counting GetSecretValue calls."""
+
+    reads = 0
+
+    def get_secret_value(self, **params):
+        SecretReads.reads += 1
+        return self.client.get_secret_value(**params)
+
+
+def test_aurora_warehouse_reads_its_secret_by_name_or_arn_once_per_run_and_loads_postgres(postgres_url):
     arn = store_aurora_secret("retail/aurora", postgres_url)
     day = date(2023, 11, 5)
     row = {
@@ -346,13 +359,21 @@ def test_aurora_warehouse_reads_its_secret_by_name_or_arn_and_loads_postgres(pos
         "brand": None, "units_sold": 2, "units_returned": 0, "gross_revenue": 3, "returns_amount": 0,
         "net_revenue": 3, "transactions": 1, "customers": 1,
     }  # fmt: skip
-    by_name, by_arn = AuroraWarehouse(secret_id="retail/aurora"), AuroraWarehouse(secret_id=arn)
-    by_name.load_days(pa.Table.from_pylist([row], schema=DAILY_SALES_SCHEMA), [day.isoformat()])
+    counted = clients(handing("secretsmanager", SecretReads))
+    SecretReads.reads = 0
+    by_name = AuroraWarehouse(clients=counted, secret_id="retail/aurora")
+    by_arn = AuroraWarehouse(clients=counted, secret_id=arn)
+    with by_name.process_config_and_initialize_cm() as loading:
+        assert SecretReads.reads == 1  # read when the run sets the resource up
+        loading.load_days(pa.Table.from_pylist([row], schema=DAILY_SALES_SCHEMA), [day.isoformat()])
+        assert loading.totals([day.isoformat()])[day]["rows"] == 1
+        assert SecretReads.reads == 1  # and not again on each call
     try:
         assert by_arn.totals([day.isoformat()])[day]["rows"] == 1
         assert [stored["store_id"] for stored in table_rows(postgres_url, [day])] == ["s1"]
     finally:
         by_arn.load_days(DAILY_SALES_SCHEMA.empty_table(), [day.isoformat()])
+    assert SecretReads.reads == 2  # by_arn, used without a run: read on first use, once
 
 
 def test_aurora_secret_requires_tls_by_default_and_names_what_it_lacks():

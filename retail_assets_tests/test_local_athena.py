@@ -1,13 +1,16 @@
 """The local Athena: the project's SQL on DuckDB replaces exactly the days it is given."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import sqlglot
+from sqlglot import exp
 
-from retail_assets.defs.resources.athena import SQL_DIR, load_insert
+from retail_assets.defs.resources import athena as athena_role
+from retail_assets.defs.resources.athena import SQL_DIR, InsertStatement, load_insert
 from retail_assets.defs.resources.local import athena as athena_module
 from retail_assets.defs.resources.local.athena import LocalAthena
 from retail_assets.defs.resources.local.crawler import LocalCrawler
@@ -46,7 +49,8 @@ def backends(tmp_path):
     """A lake, a crawler and an Athena over a temporary home."""
     lake = LocalLake(landing_root=str(tmp_path / "landing"), lake_root=str(tmp_path / "lake"))
     catalog = str(tmp_path / "catalog.duckdb")
-    return lake, LocalCrawler(catalog_path=catalog), LocalAthena(catalog_path=catalog)
+    crawler = LocalCrawler(catalog_path=catalog, lake=lake)
+    return lake, crawler, LocalAthena(catalog_path=catalog, lake=lake, crawler=crawler)
 
 
 def test_every_sql_file_is_one_athena_insert():
@@ -69,9 +73,9 @@ def test_insert_aggregates_and_replaces_only_its_days(backends):
             cleaned_line("t3", "s2", "p9", 3, "1.3333"),
         ],
     )
-    crawler.crawl(lake, "cleaned", "sales")
-    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-01"])
-    outcome = athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02", "2024-03-03"])
+    crawler.crawl("cleaned", "sales")
+    athena.replace_days("insert_final_daily_sales", ["2024-03-01"])
+    outcome = athena.replace_days("insert_final_daily_sales", ["2024-03-02", "2024-03-03"])
 
     assert outcome.rows_by_day == {"2024-03-02": 2, "2024-03-03": 0}
     rows = {
@@ -94,38 +98,66 @@ def test_insert_aggregates_and_replaces_only_its_days(backends):
 def test_rerun_is_idempotent_and_an_emptied_day_is_removed(backends):
     lake, crawler, athena = backends
     write_cleaned_day(lake, "2024-03-02", [cleaned_line("t1", "s1", "p1", 2, "0.10")])
-    crawler.crawl(lake, "cleaned", "sales")
-    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    crawler.crawl("cleaned", "sales")
+    athena.replace_days("insert_final_daily_sales", ["2024-03-02"])
     first = lake.read_days("final", "daily_sales", ["2024-03-02"])
-    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    athena.replace_days("insert_final_daily_sales", ["2024-03-02"])
     assert lake.read_days("final", "daily_sales", ["2024-03-02"]).equals(first)
 
     pa.fs.LocalFileSystem().delete_dir(lake.day_path("cleaned", "sales", "2024-03-02"))
     write_cleaned_day(lake, "2024-03-01", [cleaned_line("t0", "s1", "p1", 1, "1")])
-    crawler.crawl(lake, "cleaned", "sales")
-    athena.replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    crawler.crawl("cleaned", "sales")
+    athena.replace_days("insert_final_daily_sales", ["2024-03-02"])
     assert lake.existing_days("final", "daily_sales", ["2024-03-02"]) == []
 
 
-def test_a_failed_swap_leaves_every_day_as_it_was(backends, monkeypatch):
+def final_of_two_days(backends) -> tuple[list[str], pa.Table]:
+    """Two days of cleaned sales aggregated into final; the days and final's rows."""
     lake, crawler, athena = backends
     days = ["2024-03-01", "2024-03-02"]
     for day in days:
         write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 1, "1.00")])
-    crawler.crawl(lake, "cleaned", "sales")
-    athena.replace_days(lake, "insert_final_daily_sales", days)
-    before = lake.read_days("final", "daily_sales", days)
+    crawler.crawl("cleaned", "sales")
+    athena.replace_days("insert_final_daily_sales", days)
+    return days, lake.read_days("final", "daily_sales", days)
+
+
+def test_a_failed_write_leaves_every_day_as_it_was(backends, monkeypatch):
+    lake, _, athena = backends
+    days, before = final_of_two_days(backends)
     for day in days:
         write_cleaned_day(lake, day, [cleaned_line("t1", "s1", "p1", 5, "1.00")])
 
-    real_swap = athena_module.swap_day
+    real_write = athena_module.write_day
 
-    def swap_failing_on_the_second_day(filesystem, day_path, new_path, retired_path):
-        if day_path.endswith(days[1]) and "/new/" in new_path:
+    def write_failing_on_the_second_day(filesystem, day_path, rows):
+        if day_path.endswith(days[1]):
             raise OSError("disk full")
-        real_swap(filesystem, day_path, new_path, retired_path)
+        real_write(filesystem, day_path, rows)
 
-    monkeypatch.setattr(athena_module, "swap_day", swap_failing_on_the_second_day)
+    monkeypatch.setattr(athena_module, "write_day", write_failing_on_the_second_day)
     with pytest.raises(OSError, match="disk full"):
-        athena.replace_days(lake, "insert_final_daily_sales", days)
+        athena.replace_days("insert_final_daily_sales", days)
+    assert lake.read_days("final", "daily_sales", days).equals(before)
+    # The first day was written before the failure: its new rows are gone, and no stash is left beside the days.
+    assert lake.folder_files(lake.table_path("final", "daily_sales")) == sorted(
+        path for day in days for path in lake.day_files("final", "daily_sales", day)
+    )
+    assert sorted(path.name for path in Path(lake.table_path("final", "daily_sales")).iterdir()) == [
+        f"business_date={day}" for day in days
+    ]
+
+
+def test_rows_of_days_outside_the_chunk_are_refused_and_no_day_changes(backends, monkeypatch):
+    lake, _, athena = backends
+    days, before = final_of_two_days(backends)
+    real = load_insert("insert_final_daily_sales")
+    # The statement with its range opened on one side (BETWEEN ? AND ? becomes >= ? OR <= ?): days before the chunk.
+    unbounded = real.select.copy()
+    between = unbounded.find(exp.Between)
+    column, low, high = between.this, between.args["low"], between.args["high"]
+    between.replace(exp.or_(exp.GTE(this=column.copy(), expression=low), exp.LTE(this=column.copy(), expression=high)))
+    monkeypatch.setattr(athena_role, "load_insert", lambda name: InsertStatement(real.zone, real.table, unbounded))
+    with pytest.raises(ValueError, match=r"days outside the chunk: \['2024-03-01'\]"):
+        athena.replace_days("insert_final_daily_sales", days[1:])
     assert lake.read_days("final", "daily_sales", days).equals(before)

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from glue_scripts import clean_sales, ingest_sales
 from retail_assets.cli.main import main
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
@@ -290,6 +291,7 @@ def test_static_job_arguments_are_the_scripts_arguments(job):
 
 def test_static_uris_are_those_the_assets_pass():
     lake = S3Lake(
+        clients=AwsClients(region=REGION),
         landing_bucket=AWS.landing_bucket,
         landing_prefix=AWS.landing_prefix,
         lake_bucket=AWS.lake_bucket,

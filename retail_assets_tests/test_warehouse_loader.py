@@ -15,6 +15,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from retail_assets.defs.resources.environments import local_resources
+from retail_assets.settings import settings_from
 from retail_assets.warehouse.loader import (
     DAILY_SALES_SCHEMA,
     daily_totals,
@@ -248,3 +250,16 @@ def _wait_for_blocked_insert(db: str, load, timeout_s: float = 30.0) -> None:
                 return
             time.sleep(0.05)
     pytest.fail("the load never reached its INSERT")
+
+
+def test_local_warehouse_reads_the_url_from_the_environment_when_a_run_starts(postgres_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("RETAIL_DATABASE_URL", postgres_url)
+    settings = settings_from({"RETAIL_HOME": str(tmp_path), "RETAIL_DATABASE_URL": postgres_url})
+    warehouse = local_resources(settings)["warehouse"]
+    # The resource holds the variable, not its value (config is shown in the UI): it cannot be read directly.
+    with pytest.raises(RuntimeError, match="RETAIL_DATABASE_URL"):
+        str(warehouse.database_url)
+    with warehouse.process_config_and_initialize_cm() as ready:
+        assert ready.connection() == postgres_url
+        assert ready.totals([day(30).isoformat()])[day(30)]["rows"] == 0  # a query on that server, migrated
+    assert not (tmp_path / "postgres").exists()  # the given server is used; none was started

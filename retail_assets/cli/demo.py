@@ -44,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
     resources = resources_for(settings)
     days = [(start + timedelta(days=offset)).isoformat() for offset in range(args.days)]
     print(f"\nRun {outcome.run_id}: {'succeeded' if outcome.success else 'FAILED'}\n")
-    print(format_summary(*summarize(resources["lake"], resources["warehouse"], days)))
+    # Initialized as a run initializes them: environment variables resolved, the warehouse connected once.
+    with dg.build_resources({key: resources[key] for key in ("lake", "warehouse")}) as built:
+        print(format_summary(*summarize(built.lake, built.warehouse, days)))
     print(
         "\n"
         + format_table(

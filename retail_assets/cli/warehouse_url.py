@@ -17,5 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the URL on stdout and nothing else (it holds the password: it is for the caller only)."""
-    print(resources_for(get_settings())["warehouse"].conninfo())
+    # Initialized as a run initializes it: RETAIL_DATABASE_URL resolved, the server started and migrated if needed.
+    with resources_for(get_settings())["warehouse"].process_config_and_initialize_cm() as warehouse:
+        print(warehouse.connection())
     return 0

@@ -1,6 +1,6 @@
 """What moto stores but never runs, run locally: Glue job scripts on local Spark, crawls, Athena on DuckDB.
 
-Each stand-in wraps the boto3 client a backend makes (through aws_clients.clients_wrapped_by): moto records the
+Each stand-in wraps the boto3 client a backend makes (through moto_account.clients(backstage)): moto records the
 call as AWS would, then the stand-in does the work with the data staged from moto's S3 and puts the result back.
 """
 

@@ -9,7 +9,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
 from retail_assets.defs.automation.landing_sensor import landing_sensor
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.settings import settings_from
@@ -51,9 +51,10 @@ class S3Landing:
     """The landing bucket, in moto."""
 
     def __init__(self):
-        self.client = aws_client("s3", REGION)
+        aws = AwsClients(region=REGION)
+        self.client = aws.client("s3")
         self.client.create_bucket(Bucket=BUCKET)
-        self.lake = S3Lake(landing_bucket=BUCKET, landing_prefix=S3_ROOT, lake_bucket=BUCKET, region=REGION)
+        self.lake = S3Lake(clients=aws, landing_bucket=BUCKET, landing_prefix=S3_ROOT, lake_bucket=BUCKET)
 
     def put(self, key: str, body: bytes = b"a,b\n") -> None:
         self.client.put_object(Bucket=BUCKET, Key=S3_ROOT + key, Body=body if not key.endswith("/") else b"")
@@ -81,10 +82,11 @@ class Ticker:
 
     def tick(self) -> dict[str, dg.RunRequest]:
         """One evaluation: the run requests by partition."""
-        context = dg.build_sensor_context(cursor=self.cursor, resources={"lake": self.lake})
-        handler = CollectRecords()
-        context.log.addHandler(handler)
-        result = self.sensor(context)
+        # Entered as a context manager: a resource holding another (S3Lake holds its clients) is set up in it.
+        with dg.build_sensor_context(cursor=self.cursor, resources={"lake": self.lake}) as context:
+            handler = CollectRecords()
+            context.log.addHandler(handler)
+            result = self.sensor(context)
         self.warnings += [record.getMessage() for record in handler.records if record.levelno == logging.WARNING]
         self.cursor = result.cursor
         self.skip_reason = result.skip_reason.skip_message if result.skip_reason else None

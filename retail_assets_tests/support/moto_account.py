@@ -5,12 +5,15 @@ import logging
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import boto3
 import pytest
 from moto.moto_api import state_manager
 from moto.server import ThreadedMotoServer
 from psycopg.conninfo import conninfo_to_dict
+
+from retail_assets.defs.resources.aws.clients import AwsClients
 
 REGION = "eu-west-1"
 
@@ -57,8 +60,24 @@ def reset_moto(endpoint: str) -> None:
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
 
 
+def clients(wrap: Callable[[str, Any], Any] | None = None, region: str | None = REGION) -> AwsClients:
+    """The AWS clients resource; with wrap, every client it makes is wrap(service, client) instead.
+
+    A subclass, not a patched global: Dagster re-creates a resource from its class and config when a run starts,
+    and the stand-in goes with the class into every resource that holds it.
+    """
+    if wrap is None:
+        return AwsClients(region=region)
+
+    class WrappedClients(AwsClients):
+        def client(self, service: str):
+            return wrap(service, super().client(service))
+
+    return WrappedClients(region=region)
+
+
 def handing(service: str, stand_in: Callable) -> Callable:
-    """A wrapper for clients_wrapped_by: stand_in(client) for service's clients, the others as made."""
+    """A wrapper for clients(): stand_in(client) for service's clients, the others as made."""
     return lambda name, client: stand_in(client) if name == service else client
 
 

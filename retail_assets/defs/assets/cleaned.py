@@ -8,7 +8,6 @@ from retail_assets.defs.partitions import chunks, daily_partitions
 from retail_assets.defs.resources.crawler import Crawler, table_schema_metadata
 from retail_assets.defs.resources.glue import GlueJobs
 from retail_assets.defs.resources.lake import Lake
-from retail_assets.settings import get_settings
 
 CLEANED_SALES = dg.AssetKey(["cleaned", "sales"])
 QUARANTINE_SALES = dg.AssetKey(["quarantine", "sales"])
@@ -46,14 +45,14 @@ def cleaned_sales(context: dg.AssetExecutionContext, glue: GlueJobs, crawler: Cr
                 "quarantine_uri": lake.table_uri("quarantine", "sales"),
                 "start_date": chunk[0],
                 "end_date": chunk[-1],
-                "business_timezone": get_settings().timezone,
+                "business_timezone": glue.business_timezone,
             },
         )
         for result in results:
             reports[result.asset_key].append(result.metadata)
     for asset_key in (CLEANED_SALES, QUARANTINE_SALES):
         zone, table = asset_key.path
-        columns = crawler.crawl(lake, zone, table)
+        columns = crawler.crawl(zone, table)
         yield dg.MaterializeResult(
             asset_key=asset_key,
             metadata={**merge_metadata(reports[asset_key]), "dagster/column_schema": table_schema_metadata(columns)},

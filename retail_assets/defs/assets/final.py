@@ -26,11 +26,11 @@ def final_daily_sales(context: dg.AssetExecutionContext, athena: Athena, crawler
     rows_by_day: dict[str, int] = {}
     queries = []
     for chunk in chunks(partition_days(context)):
-        written = athena.replace_days(lake, "insert_final_daily_sales", chunk)
+        written = athena.replace_days("insert_final_daily_sales", chunk)
         rows_by_day.update(written.rows_by_day)
         queries.append(written.metadata)
         context.log.info(f"{chunk[0]}...{chunk[-1]}: {sum(written.rows_by_day.values())} rows, {written.metadata}")
-    columns = crawler.crawl(lake, "final", "daily_sales")
+    columns = crawler.crawl("final", "daily_sales")
     return dg.MaterializeResult(
         metadata={
             "rows_written": sum(rows_by_day.values()),

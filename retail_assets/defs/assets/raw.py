@@ -36,7 +36,7 @@ def raw_sales(context: dg.AssetExecutionContext, glue: GlueJobs, crawler: Crawle
             },
         )
         reports.extend(result.metadata for result in results if result.asset_key in (None, RAW_SALES))
-    columns = crawler.crawl(lake, "raw", "sales")
+    columns = crawler.crawl("raw", "sales")
     return dg.MaterializeResult(
         metadata={**merge_metadata(reports), "dagster/column_schema": table_schema_metadata(columns)}
     )

@@ -1,4 +1,4 @@
-"""The Athena role: the project's SQL files, one INSERT ... SELECT per chunk of days, replacing those days."""
+"""The Athena role: the project's SQL files, one INSERT ... SELECT per chunk of days, and how it replaces days."""
 
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ import dagster as dg
 import sqlglot
 from sqlglot import exp
 
+from retail_assets.defs.resources.crawler import Crawler
 from retail_assets.defs.resources.lake import Lake, validate_table
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -46,8 +47,35 @@ class DaysWritten:
 
 
 class Athena(dg.ConfigurableResource):
-    """Runs an INSERT file for a contiguous chunk of days, after clearing those days of the target."""
+    """Runs an INSERT file for a contiguous chunk of days, in place of those days of its target.
+
+    One protocol for every engine: the lake stashes the days' files, the catalog drops their partitions, the
+    engine runs its statement into the emptied days; if anything fails, even a stopped Dagster run, what the
+    statement wrote is deleted and the previous files and partitions come back. Days outside the chunk are never
+    touched: only the chunk's days are stashed, and an engine refuses rows of other days.
+    """
+
+    lake: Lake
+    crawler: Crawler
+
+    def replace_days(self, sql_name: str, days: list[str]) -> DaysWritten:
+        """Rewrite exactly the given days of the statement's target table."""
+        statement = load_insert(sql_name)
+        zone, table = statement.zone, statement.table
+        stashed = self.lake.stash_for(zone, table, days)
+        partitions = self.crawler.partitions(zone, table, days)
+        try:
+            self.lake.stash(stashed)
+            self.crawler.drop_partitions(zone, table, days)
+            metadata = self.run_insert(statement, days)
+        except BaseException:  # a Dagster run being stopped too
+            # Not in a finally: if putting back fails, the previous files stay in the stash, never deleted.
+            self.lake.restore(stashed)
+            self.crawler.restore_partitions(zone, table, partitions)
+            raise
+        self.lake.drop(stashed)
+        return DaysWritten(self.lake.rows_per_day(zone, table, days), metadata)
 
     @abstractmethod
-    def replace_days(self, lake: Lake, sql_name: str, days: list[str]) -> DaysWritten:
-        """Rewrite exactly the given days of the statement's target table."""
+    def run_insert(self, statement: InsertStatement, days: list[str]) -> dict[str, float | int | str]:
+        """Run the statement for days[0]...days[-1] into the emptied days; return what the engine reports."""

@@ -2,8 +2,11 @@
 
 from typing import Any
 
+import dagster as dg
+
 from retail_assets.defs.resources.aws.alerts import SnsAlerts
 from retail_assets.defs.resources.aws.athena import AwsAthena
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.crawler import GlueCrawler
 from retail_assets.defs.resources.aws.glue import AwsGlueJobs
 from retail_assets.defs.resources.aws.lake import S3Lake
@@ -21,29 +24,40 @@ from retail_assets.settings import Settings, get_aws_settings
 
 def local_resources(settings: Settings) -> dict[str, Any]:
     """Every backend on this machine: directories, local Spark, DuckDB and a real PostgreSQL."""
+    lake = LocalLake(landing_root=str(settings.landing_root), lake_root=str(settings.lake_root))
+    crawler = LocalCrawler(catalog_path=str(settings.catalog_path), lake=lake)
+    # The URL holds a password: the resource gets the variable's name, resolved when a run starts.
+    database_url = dg.EnvVar("RETAIL_DATABASE_URL") if settings.database_url else None
     return {
-        "lake": LocalLake(landing_root=str(settings.landing_root), lake_root=str(settings.lake_root)),
-        "glue": LocalGlueJobs(),
-        "crawler": LocalCrawler(catalog_path=str(settings.catalog_path)),
-        "athena": LocalAthena(catalog_path=str(settings.catalog_path)),
-        "warehouse": LocalWarehouse(retail_home=str(settings.home)),
+        "lake": lake,
+        "glue": LocalGlueJobs(business_timezone=settings.timezone),
+        "crawler": crawler,
+        "athena": LocalAthena(catalog_path=str(settings.catalog_path), lake=lake, crawler=crawler),
+        "warehouse": LocalWarehouse(retail_home=str(settings.home), database_url=database_url),
         "alerts": LogAlerts(),
     }
 
 
-def aws_resources(settings: Settings) -> dict[str, Any]:
-    """The AWS backends, named by the AWS settings; nothing is called until a run uses them."""
+def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict[str, Any]:
+    """The AWS backends, named by the AWS settings, all on one set of clients; nothing is called until a run."""
     aws = get_aws_settings()
+    clients = clients or AwsClients(region=aws.region)
     databases = {zone: aws.database(zone) for zone in ZONES}
+    lake = S3Lake(
+        clients=clients,
+        landing_bucket=aws.landing_bucket,
+        landing_prefix=aws.landing_prefix,
+        lake_bucket=aws.lake_bucket,
+        lake_prefix=aws.lake_prefix,
+    )
+    crawler = GlueCrawler(
+        clients=clients, crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases
+    )
     return {
-        "lake": S3Lake(
-            landing_bucket=aws.landing_bucket,
-            landing_prefix=aws.landing_prefix,
-            lake_bucket=aws.lake_bucket,
-            lake_prefix=aws.lake_prefix,
-            region=aws.region,
-        ),
+        "lake": lake,
         "glue": AwsGlueJobs(
+            clients=clients,
+            business_timezone=settings.timezone,
             job_names={job: aws.job(job) for job in GLUE_JOBS},
             pipes_bucket=aws.lake_bucket,
             pipes_prefix=aws.pipes_prefix,
@@ -51,10 +65,17 @@ def aws_resources(settings: Settings) -> dict[str, Any]:
             workers=aws.glue_workers,
             flex_min_days=aws.glue_flex_min_days,
         ),
-        "crawler": GlueCrawler(crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases),
-        "athena": AwsAthena(workgroup=aws.athena_workgroup, databases=databases, output_location=aws.athena_output),
-        "warehouse": AuroraWarehouse(secret_id=aws.aurora_secret),
-        "alerts": SnsAlerts(topic=aws.alert_topic, region=aws.region),
+        "crawler": crawler,
+        "athena": AwsAthena(
+            clients=clients,
+            lake=lake,
+            crawler=crawler,
+            workgroup=aws.athena_workgroup,
+            databases=databases,
+            output_location=aws.athena_output,
+        ),
+        "warehouse": AuroraWarehouse(clients=clients, secret_id=aws.aurora_secret),
+        "alerts": SnsAlerts(clients=clients, topic=aws.alert_topic),
     }
 
 

@@ -30,6 +30,9 @@ def job_arguments(arguments: dict[str, str]) -> list[str]:
 class GlueJobs(dg.ConfigurableResource):
     """Runs a Glue job script for a partition range and returns what it reported through Pipes."""
 
+    # The IANA zone business days are cut in: the clean job assigns each sale its business date in it.
+    business_timezone: str
+
     @abstractmethod
     def run_job(
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]

@@ -1,8 +1,9 @@
 """The lake role: landing objects and the lake's Hive-partitioned Parquet tables (local/ and aws/ implement it)."""
 
 import re
+import uuid
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -38,6 +39,17 @@ class LandingObject:
     size: int
 
 
+@dataclass(frozen=True)
+class StashedDays:
+    """Days of a table to be moved aside beside its partitions, and the files each held before."""
+
+    zone: str
+    table: str
+    days: tuple[str, ...]
+    path: str
+    originals: Mapping[str, frozenset[str]]
+
+
 def validate_table(zone: str, table: str) -> tuple[str, str]:
     """Return (zone, table) when both are known-safe identifiers, else raise ValueError."""
     if zone not in ZONES or not _TABLE_NAME.match(table):
@@ -67,6 +79,44 @@ class Lake(dg.ConfigurableResource):
     @abstractmethod
     def list_landing(self, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
         """Landing objects whose key starts with prefix and sorts after start_after, lazily, in S3's key order."""
+
+    @abstractmethod
+    def move_folder(self, source: str, target: str) -> int:
+        """Move every file under the folder source to the same relative path under target; return how many."""
+
+    @abstractmethod
+    def delete_folder(self, path: str, keep: Collection[str] = ()) -> None:
+        """Delete every file under the folder path, but those in keep."""
+
+    def folder_files(self, path: str) -> list[str]:
+        """Every file under the folder path, hidden ones included."""
+        selector = pafs.FileSelector(path, recursive=True, allow_not_found=True)
+        return sorted(info.path for info in self.filesystem().get_file_info(selector) if info.is_file)
+
+    def stash_for(self, zone: str, table: str, days: list[str]) -> StashedDays:
+        """A stash for the days (nothing moves yet), naming the files each day holds now."""
+        # Beside the partitions, under a name no partition (business_date=...) and no crawl (_*) takes for data.
+        path = f"{self.table_path(zone, table)}/_replaced-{uuid.uuid4().hex}"
+        originals = {day: frozenset(self.folder_files(self.day_path(zone, table, day))) for day in days}
+        return StashedDays(zone, table, tuple(days), path, originals)
+
+    def stash(self, stashed: StashedDays) -> None:
+        """Move the days' files aside, leaving their partitions empty for a statement to write."""
+        for day in stashed.days:
+            self.move_folder(self.day_path(stashed.zone, stashed.table, day), f"{stashed.path}/{day}")
+
+    def restore(self, stashed: StashedDays) -> None:
+        """Delete what was written to the days since they were stashed, then put their previous files back."""
+        for day in stashed.days:
+            day_path = self.day_path(stashed.zone, stashed.table, day)
+            # Files that never moved (a stash that failed part way) are the previous ones: they stay.
+            self.delete_folder(day_path, keep=stashed.originals[day])
+            self.move_folder(f"{stashed.path}/{day}", day_path)
+        self.delete_folder(stashed.path)  # empty by now: every file went back
+
+    def drop(self, stashed: StashedDays) -> None:
+        """Delete the stashed files, once the days' new files are in place."""
+        self.delete_folder(stashed.path)
 
     def landing_uri(self) -> str:
         """URI of the landing root, as passed to the ingest job."""

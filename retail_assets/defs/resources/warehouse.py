@@ -5,6 +5,7 @@ from datetime import date
 
 import dagster as dg
 import pyarrow as pa
+from pydantic import PrivateAttr
 
 from retail_assets.warehouse.loader import (
     LoadResult,
@@ -17,32 +18,43 @@ from retail_assets.warehouse.migrate import migrate
 
 
 class Warehouse(dg.ConfigurableResource):
-    """retail.daily_sales, loaded a set of days at a time."""
+    """retail.daily_sales, loaded a set of days at a time; connected and migrated once per run."""
+
+    _connection: str | None = PrivateAttr(default=None)
 
     @abstractmethod
     def conninfo(self) -> str:
-        """A libpq connection string; contains a secret, never log it."""
+        """Resolve a libpq connection string (may read a secret or start a server); never log it."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Once per run (per step process): the secret read and the migrations are not repeated on every call.
+        self.connection()
+
+    def connection(self) -> str:
+        """The connection string, resolved and the schema migrated on first use."""
+        if self._connection is None:
+            conninfo = self.conninfo()
+            migrate(conninfo)
+            self._connection = conninfo
+        return self._connection
 
     def load_days(self, rows: pa.Table, days: list[str]) -> LoadResult:
         """Replace the given days of retail.daily_sales by rows, in one transaction."""
-        conninfo = self.conninfo()
-        migrate(conninfo)
-        return replace_days(conninfo, rows, [date.fromisoformat(day) for day in days])
+        return replace_days(self.connection(), rows, _dates(days))
 
     def totals(self, days: list[str]) -> dict[date, dict]:
         """Row count and sums per day as the warehouse holds them."""
-        conninfo = self.conninfo()
-        migrate(conninfo)
-        return daily_totals(conninfo, [date.fromisoformat(day) for day in days])
+        return daily_totals(self.connection(), _dates(days))
 
     def rows(self, days: list[str]) -> list[dict]:
         """The stored rows of the days."""
-        conninfo = self.conninfo()
-        migrate(conninfo)
-        return table_rows(conninfo, [date.fromisoformat(day) for day in days])
+        return table_rows(self.connection(), _dates(days))
 
     def duplicate_keys(self, days: list[str]) -> list[dict]:
         """Primary keys held more than once among the days."""
-        conninfo = self.conninfo()
-        migrate(conninfo)
-        return duplicate_keys(conninfo, [date.fromisoformat(day) for day in days])
+        return duplicate_keys(self.connection(), _dates(days))
+
+
+def _dates(days: list[str]) -> list[date]:
+    """ISO days as dates."""
+    return [date.fromisoformat(day) for day in days]

@@ -3,26 +3,26 @@
 import logging
 
 from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 
 
 class SnsAlerts(Alerts):
     """AWS mode: one message on an SNS topic per failed run (throttling and 5xx retried by the client)."""
 
+    clients: AwsClients
     topic: str
-    region: str | None = None
 
     def topic_arn(self) -> str:
         """The topic's ARN; a bare name is completed with the caller's account (known only when a run fails)."""
         if self.topic.startswith("arn:"):
             return self.topic
-        identity = aws_client("sts", self.region).get_caller_identity()
+        identity = self.clients.client("sts").get_caller_identity()
         partition = identity["Arn"].split(":")[1]
-        region = aws_client("sns", self.region).meta.region_name
+        region = self.clients.client("sns").meta.region_name
         return f"arn:{partition}:sns:{region}:{identity['Account']}:{self.topic}"
 
     def send(self, alert: RunFailureAlert, log: logging.Logger) -> None:
-        response = aws_client("sns", self.region).publish(
+        response = self.clients.client("sns").publish(
             TopicArn=self.topic_arn(), Subject=alert.subject(), Message=alert.text()
         )
         log.info(f"alert for run {alert.run_id} published to SNS, message id {response['MessageId']}")

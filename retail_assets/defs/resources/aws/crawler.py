@@ -1,10 +1,15 @@
-"""Glue crawlers and the Data Catalog: start, wait with backoff, fail with the crawl's own error."""
+"""Glue crawlers and the Data Catalog: start, wait with backoff, fail with the crawl's own error; partitions."""
 
 import time
 
-from retail_assets.defs.resources.aws.clients import aws_client, backoff
+from retail_assets.defs.partitions import chunks
+from retail_assets.defs.resources.aws.clients import AwsClients, backoff
 from retail_assets.defs.resources.crawler import Crawler
-from retail_assets.defs.resources.lake import Lake, validate_table
+from retail_assets.defs.resources.lake import validate_table
+
+# The most partitions one call takes: BatchGetPartition, BatchDeletePartition, BatchCreatePartition.
+GET_BATCH, DELETE_BATCH, CREATE_BATCH = 1000, 25, 100
+_PARTITION_INPUT_KEYS = ("Values", "LastAccessTime", "StorageDescriptor", "Parameters", "LastAnalyzedTime")
 
 
 class CrawlFailed(RuntimeError):
@@ -12,17 +17,18 @@ class CrawlFailed(RuntimeError):
 
 
 class GlueCrawler(Crawler):
-    """One crawler per zone (provisioned); the crawled table's schema comes from the catalog."""
+    """One crawler per zone (provisioned, its targets the lake's zones); schemas come from the catalog."""
 
+    clients: AwsClients
     crawler_names: dict[str, str]
     databases: dict[str, str]
     first_poll_seconds: float = 5
     max_poll_seconds: float = 60
     timeout_seconds: float = 3600
 
-    def crawl(self, lake: Lake, zone: str, table: str) -> list[tuple[str, str]]:
+    def crawl(self, zone: str, table: str) -> list[tuple[str, str]]:
         zone, table = validate_table(zone, table)
-        glue, name = aws_client("glue"), self.crawler_names[zone]
+        glue, name = self.clients.client("glue"), self.crawler_names[zone]
         try:
             glue.start_crawler(Name=name)
         except glue.exceptions.CrawlerRunningException:
@@ -46,10 +52,39 @@ class GlueCrawler(Crawler):
 
     def table_columns(self, zone: str, table: str) -> list[tuple[str, str]]:
         """The catalog's columns of a table, partition keys last (empty when the crawler made no table)."""
-        glue = aws_client("glue")
+        glue = self.clients.client("glue")
         try:
             found = glue.get_table(DatabaseName=self.databases[zone], Name=table)["Table"]
         except glue.exceptions.EntityNotFoundException:
             return []
         columns = found["StorageDescriptor"]["Columns"] + found.get("PartitionKeys", [])
         return [(column["Name"], column["Type"]) for column in columns]
+
+    def partitions(self, zone: str, table: str, days: list[str]) -> list[dict]:
+        zone, table = validate_table(zone, table)
+        glue, found = self.clients.client("glue"), []
+        for batch in chunks(days, GET_BATCH):
+            response = glue.batch_get_partition(
+                DatabaseName=self.databases[zone],
+                TableName=table,
+                PartitionsToGet=[{"Values": [day]} for day in batch],
+            )
+            found += response["Partitions"]
+        # As PartitionInputs: what BatchCreatePartition takes to recreate them.
+        return [{key: partition[key] for key in _PARTITION_INPUT_KEYS if key in partition} for partition in found]
+
+    def drop_partitions(self, zone: str, table: str, days: list[str]) -> None:
+        zone, table = validate_table(zone, table)
+        glue = self.clients.client("glue")
+        for batch in chunks(days, DELETE_BATCH):
+            glue.batch_delete_partition(
+                DatabaseName=self.databases[zone],
+                TableName=table,
+                PartitionsToDelete=[{"Values": [day]} for day in batch],
+            )
+
+    def restore_partitions(self, zone: str, table: str, partitions: list[dict]) -> None:
+        zone, table = validate_table(zone, table)
+        glue = self.clients.client("glue")
+        for batch in chunks(partitions, CREATE_BATCH):
+            glue.batch_create_partition(DatabaseName=self.databases[zone], TableName=table, PartitionInputList=batch)

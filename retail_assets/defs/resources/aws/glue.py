@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_aws.pipes import PipesGlueClient, PipesS3ContextInjector, PipesS3MessageReader
 
 from glue_scripts.sales_contract import business_days
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.glue import GlueJobs, glue_arguments
 
 # Glue 5.0 list prices per DPU-hour (us-east-1); an estimate for metadata, not a bill.
@@ -36,6 +36,7 @@ class PrefixedS3MessageReader(PipesS3MessageReader):
 class AwsGlueJobs(GlueJobs):
     """Starts the provisioned job of a script, waits for it, reports its run, time, DPU-seconds and cost."""
 
+    clients: AwsClients
     job_names: dict[str, str]
     pipes_bucket: str
     pipes_prefix: str
@@ -47,7 +48,7 @@ class AwsGlueJobs(GlueJobs):
     def run_job(
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
     ) -> list[dg.MaterializeResult]:
-        s3, glue = aws_client("s3"), aws_client("glue")
+        s3, glue = self.clients.client("s3"), self.clients.client("glue")
         client = PipesGlueClient(
             client=glue,
             context_injector=PipesS3ContextInjector(bucket=self.pipes_bucket, client=s3, key_prefix=self.pipes_prefix),

@@ -1,30 +1,14 @@
 """The lake and landing on S3: the same key layout as the local tree, read by pyarrow's S3 filesystem."""
 
-import os
 from collections.abc import Collection, Iterator
-from urllib.parse import urlparse
 
 import pyarrow.fs as pafs
 
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.listing import list_s3_landing
 from retail_assets.defs.resources.lake import Lake, ListedObject
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
-
-
-def s3_filesystem(region: str | None) -> pafs.S3FileSystem:
-    """pyarrow's S3 filesystem, pointed at AWS_ENDPOINT_URL(_S3) when set, as boto3 is."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    if not endpoint:
-        return pafs.S3FileSystem(region=region, retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=10))
-    parsed = urlparse(endpoint)
-    return pafs.S3FileSystem(
-        region=region,
-        endpoint_override=parsed.netloc,
-        scheme=parsed.scheme or "https",
-        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=10),
-    )
 
 
 def split_path(path: str) -> tuple[str, str]:
@@ -36,14 +20,14 @@ def split_path(path: str) -> tuple[str, str]:
 class S3Lake(Lake):
     """Landing and lake buckets (with optional key prefixes ending in '/')."""
 
+    clients: AwsClients
     landing_bucket: str
     landing_prefix: str = ""
     lake_bucket: str
     lake_prefix: str = ""
-    region: str | None = None
 
     def filesystem(self) -> pafs.FileSystem:
-        return s3_filesystem(self.region)
+        return self.clients.s3_filesystem()
 
     def landing_base(self) -> str:
         return f"{self.landing_bucket}/{self.landing_prefix}".rstrip("/")
@@ -55,8 +39,9 @@ class S3Lake(Lake):
         return f"s3://{path}"
 
     def list_landing(self, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
-        s3 = aws_client("s3", self.region)
-        return list_s3_landing(s3, self.landing_bucket, prefix, start_after, root=self.landing_prefix)
+        return list_s3_landing(
+            self.clients.client("s3"), self.landing_bucket, prefix, start_after, root=self.landing_prefix
+        )
 
     def day_files(self, zone: str, table: str, day: str) -> list[str]:
         # Athena's INSERT writes Parquet objects without a suffix: every object not hidden (Hive's rule) is data.
@@ -70,16 +55,18 @@ class S3Lake(Lake):
     def object_keys(self, path: str) -> list[str]:
         """Keys of every object under the folder path ('bucket/prefix'), all pages."""
         bucket, prefix = split_path(path.rstrip("/") + "/")
-        pages = aws_client("s3", self.region).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        pages = self.clients.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
-    def move_objects(self, source: str, target: str) -> int:
-        """Move every object under the folder source to the same relative key under target; return how many.
+    def folder_files(self, path: str) -> list[str]:
+        # Listed by boto3, as moved and deleted: pyarrow's listing would also count folder marker objects.
+        bucket = split_path(path)[0]
+        return [f"{bucket}/{key}" for key in self.object_keys(path)]
 
-        Object by object with boto3: pyarrow cannot move an S3 folder, and leaves folder marker objects behind.
-        """
+    def move_folder(self, source: str, target: str) -> int:
+        """Object by object with boto3: pyarrow cannot move an S3 folder, and leaves folder marker objects behind."""
         s3, (bucket, prefix), (target_bucket, target_prefix) = (
-            aws_client("s3", self.region),
+            self.clients.client("s3"),
             split_path(source.rstrip("/") + "/"),
             split_path(target.rstrip("/") + "/"),
         )
@@ -90,13 +77,13 @@ class S3Lake(Lake):
         self._delete_keys(bucket, keys)
         return len(keys)
 
-    def delete_objects(self, path: str, keep: Collection[str] = ()) -> None:
-        """Delete every object under the folder path, but those whose keys are in keep."""
-        self._delete_keys(split_path(path)[0], [key for key in self.object_keys(path) if key not in keep])
+    def delete_folder(self, path: str, keep: Collection[str] = ()) -> None:
+        bucket = split_path(path)[0]
+        self._delete_keys(bucket, [key for key in self.object_keys(path) if f"{bucket}/{key}" not in keep])
 
     def _delete_keys(self, bucket: str, keys: list[str]) -> None:
         """Delete keys in batches, raising if S3 refused any."""
-        s3 = aws_client("s3", self.region)
+        s3 = self.clients.client("s3")
         for start in range(0, len(keys), _DELETE_BATCH):
             batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
             errors = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True}).get("Errors")

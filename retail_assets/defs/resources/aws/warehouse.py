@@ -1,10 +1,10 @@
-"""Aurora PostgreSQL: the connection comes from a Secrets Manager secret, read when a run needs it, never logged."""
+"""Aurora PostgreSQL: the connection comes from a Secrets Manager secret, read once per run, never logged."""
 
 import json
 
 from psycopg.conninfo import make_conninfo
 
-from retail_assets.defs.resources.aws.clients import aws_client
+from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.warehouse import Warehouse
 
 
@@ -26,8 +26,9 @@ def conninfo_from_secret(secret: dict) -> str:
 class AuroraWarehouse(Warehouse):
     """retail.daily_sales in Aurora PostgreSQL; the secret is named by ARN or name."""
 
+    clients: AwsClients
     secret_id: str
 
     def conninfo(self) -> str:
-        secret = aws_client("secretsmanager").get_secret_value(SecretId=self.secret_id)["SecretString"]
+        secret = self.clients.client("secretsmanager").get_secret_value(SecretId=self.secret_id)["SecretString"]
         return conninfo_from_secret(json.loads(secret))

@@ -9,13 +9,14 @@ from retail_assets.defs.resources.local.catalog import catalog_connection, parqu
 
 
 class LocalCrawler(Crawler):
-    """A DuckDB file as the catalog: one schema per zone, one view per table over its Parquet."""
+    """A DuckDB file as the catalog: one schema per zone, one view per table over the lake's Parquet."""
 
     catalog_path: str
+    lake: Lake
 
-    def crawl(self, lake: Lake, zone: str, table: str) -> list[tuple[str, str]]:
+    def crawl(self, zone: str, table: str) -> list[tuple[str, str]]:
         zone, table = validate_table(zone, table)
-        glob = f"{lake.table_path(zone, table)}/{PARTITION_COLUMN}=*/*.parquet"
+        glob = f"{self.lake.table_path(zone, table)}/{PARTITION_COLUMN}=*/*.parquet"
         with catalog_connection(Path(self.catalog_path)) as connection:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {zone}")
             if not connection.execute("SELECT count(*) FROM glob(?)", [glob]).fetchall()[0][0]:
@@ -24,3 +25,13 @@ class LocalCrawler(Crawler):
                 return []
             connection.execute(f"CREATE OR REPLACE VIEW {zone}.{table} AS SELECT * FROM {parquet_scan(glob)}")
             return [(row[0], row[1]) for row in connection.execute(f"DESCRIBE {zone}.{table}").fetchall()]
+
+    # A view over a folder glob has no partitions to keep: it sees whatever day folders the lake holds.
+    def partitions(self, zone: str, table: str, days: list[str]) -> list[dict]:
+        return []
+
+    def drop_partitions(self, zone: str, table: str, days: list[str]) -> None:
+        pass
+
+    def restore_partitions(self, zone: str, table: str, partitions: list[dict]) -> None:
+        pass
