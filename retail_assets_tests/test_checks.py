@@ -25,6 +25,7 @@ from retail_assets.defs.checks import (
     raw_matches_landing,
     rows_conserved,
 )
+from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.defs.resources.warehouse import Warehouse
 from retail_assets_tests.support.lake_builders import (
     CLEANED_SCHEMA,
@@ -42,6 +43,9 @@ from retail_assets_tests.support.lake_builders import (
 DAY = "2024-03-02"
 ASSETS = [raw_sales, cleaned_sales, final_daily_sales, aurora_daily_sales]
 
+# What the checks are told a business day is and how much quarantine blocks (the settings' defaults).
+PIPELINE = PipelineSettings(business_timezone="UTC", quarantine_error_rate=0.20)
+
 
 class UrlWarehouse(Warehouse):
     """The warehouse at a given URL: the test server."""
@@ -57,7 +61,14 @@ def evaluate(check, lake, warehouse=None, days=(DAY, DAY)) -> dg.AssetCheckEvalu
     result = dg.materialize(
         ASSETS + [check],
         selection=dg.AssetSelection.checks(check),
-        resources={"lake": lake, "warehouse": warehouse, "glue": None, "crawler": None, "athena": None},
+        resources={
+            "lake": lake,
+            "warehouse": warehouse,
+            "pipeline": PIPELINE,
+            "glue": None,
+            "crawler": None,
+            "athena": None,
+        },
         tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[1]},
         raise_on_error=False,
     )

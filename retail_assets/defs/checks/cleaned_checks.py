@@ -17,7 +17,7 @@ from retail_assets.defs.checks.models import CleanedSales, QuarantineSales
 from retail_assets.defs.checks.pandera_check import pandera_asset_check
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
-from retail_assets.settings import get_settings
+from retail_assets.defs.resources.pipeline import PipelineSettings
 
 WARN_RATE = 0.01
 
@@ -104,8 +104,10 @@ def rate_result(rates: dict[str, float], error_rate: float) -> dg.AssetCheckResu
     description="Share of a day's landed rows quarantined: WARN above 1%, ERROR (blocking) above "
     "RETAIL_QUARANTINE_ERROR_RATE (default 20%).",
 )
-def quarantine_rate(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
+def quarantine_rate(
+    context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings
+) -> dg.AssetCheckResult:
     """The quarantine rate of each day against the thresholds."""
     days = partition_days(context)
     rates = quarantine_rates(lake.rows_per_day("raw", "sales", days), lake.rows_per_day("quarantine", "sales", days))
-    return rate_result(rates, get_settings().quarantine_error_rate)
+    return rate_result(rates, pipeline.quarantine_error_rate)

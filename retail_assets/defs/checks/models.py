@@ -23,7 +23,7 @@ from glue_scripts.sales_contract import (
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
 )
-from retail_assets.settings import get_settings
+from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR
 from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE, Table
 
 # Nanosecond timestamps: what pandera's timezone-aware type expects (the check factory reads them so).
@@ -140,7 +140,10 @@ class CleanedSales(
 
     @pa.dataframe_check(name="sold_on_its_business_date")
     def sold_on_business_date(cls, frame: pd.DataFrame) -> pd.Series:
-        local_day = frame["sold_at"].dt.tz_convert(get_settings().timezone).dt.tz_localize(None).dt.floor("D")
+        # The check factory puts the pipeline's business time zone on the frame (no settings read at run time).
+        local_day = (
+            frame["sold_at"].dt.tz_convert(frame.attrs[BUSINESS_TIMEZONE_ATTR]).dt.tz_localize(None).dt.floor("D")
+        )
         return local_day == pd.to_datetime(frame["business_date"], format="%Y-%m-%d")
 
     @pa.dataframe_check(name="no_duplicate_lines")

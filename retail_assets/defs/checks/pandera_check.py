@@ -10,6 +10,7 @@ from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.failures import failure_metadata
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
+from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR, PipelineSettings
 
 
 def validate(
@@ -53,12 +54,13 @@ def pandera_asset_check(
     """A check of model over the checked days of a lake table, reading only the given columns."""
 
     @dg.asset_check(asset=asset, name=name, description=description, blocking=blocking, partitions_def=daily_partitions)
-    def _check(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings) -> dg.AssetCheckResult:
         rows = lake.read_days(*table, partition_days(context), columns=list(columns))
         if rows is None:
             return dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
         # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
         frame = rows.to_pandas(coerce_temporal_nanoseconds=True)
+        frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
         return validate(model, frame, severity)
 
     return _check

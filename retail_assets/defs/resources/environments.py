@@ -19,6 +19,7 @@ from retail_assets.defs.resources.local.crawler import LocalCrawler
 from retail_assets.defs.resources.local.glue import LocalGlueJobs
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.defs.resources.local.warehouse import LocalWarehouse
+from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.settings import Settings, get_aws_settings
 
 
@@ -35,6 +36,7 @@ def local_resources(settings: Settings) -> dict[str, Any]:
         "athena": LocalAthena(catalog_path=str(settings.catalog_path), lake=lake, crawler=crawler),
         "warehouse": LocalWarehouse(retail_home=str(settings.home), database_url=database_url),
         "alerts": LogAlerts(),
+        "pipeline": pipeline_settings(settings),
     }
 
 
@@ -76,10 +78,16 @@ def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict
         ),
         "warehouse": AuroraWarehouse(clients=clients, secret_id=aws.aurora_secret),
         "alerts": SnsAlerts(clients=clients, topic=aws.alert_topic),
+        "pipeline": pipeline_settings(settings),
     }
 
 
 RESOURCES_BY_ENV = {"local": local_resources, "aws": aws_resources}
+
+
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    """The settings every environment shares, as the `pipeline` resource."""
+    return PipelineSettings(business_timezone=settings.timezone, quarantine_error_rate=settings.quarantine_error_rate)
 
 
 def resources_for(settings: Settings) -> dict[str, Any]:
