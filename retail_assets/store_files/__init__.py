@@ -1,1 +1,1 @@
-"""The landing area: synthetic store files, and landing real files split by business day."""
+"""Store files: a synthetic retailer's daily exports, and real files split by business day for landing."""
