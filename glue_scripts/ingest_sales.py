@@ -17,11 +17,6 @@ from glue_scripts.hadoop_files import list_files, qualified_uri
 from glue_scripts.job_args import parse_job_args
 from glue_scripts.lake_days import clear_days, write_days
 from glue_scripts.landing_readers import (
-    FILE,
-    FORMAT,
-    HEADER,
-    RESERVED_COLUMNS,
-    csv_header,
     escape_glob,
     first_lines,
     one_partition_per_file,
@@ -31,6 +26,7 @@ from glue_scripts.landing_readers import (
     text_rows,
 )
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
+from glue_scripts.reading_rules import FILE, FORMAT, HEADER, RESERVED_COLUMNS, csv_header
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,

@@ -4,8 +4,6 @@ Every value is kept as text (raw keeps what landed; cleaning decides what it mea
 case-insensitively, so they are stored trimmed and lower-cased.
 """
 
-import csv
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,32 +12,34 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from glue_scripts.reading_rules import (
+    FIELDS,
+    FILE,
+    FORMAT,
+    HEADER,
+    LINE_INDEX,
+    TEXT,
+    column_name,
+    column_names,
+    json_line_fields,
+)
+from glue_scripts.reading_rules import PARTITION as _PARTITION
 from glue_scripts.sales_contract import (
+    BLANK_LINE_PATTERN,
     LINE_NUMBER,
     PARTITION_COLUMN,
-    RAW_SYSTEM_COLUMNS,
-    REASON,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
+    TRIM_PATTERN,
     UNPARSED_LINE,
-    normalized_column_name,
 )
 
-# Working columns: a row's file as Spark reports it (input_file_name), that file's format and CSV header, a text
-# row's fields by column name, and its 0-based line index.
-FILE, FORMAT, HEADER = "_file", "_format", "_header"
-TEXT, LINE_INDEX, FIELDS, _PARTITION = "_text", "_line_index", "_fields", "_partition"
-# Names raw, quarantine and the readers use for themselves; a landed column so named lands as landed_<name>.
-RESERVED_COLUMNS = frozenset(
-    {REASON, *RAW_SYSTEM_COLUMNS} | {FILE, FORMAT, HEADER, TEXT, LINE_INDEX, FIELDS, _PARTITION}
-)
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
 _HUGE_BYTES = str(1 << 40)
 _CORRUPT = "_corrupt"
 # RFC 4180: a quote inside a quoted field is doubled ("" not \").
 _CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
-_JSON_SPACE = re.compile(r"[ \t\r\n]*")
 # Columns every landed row gets from its file (LINE_NUMBER and UNPARSED_LINE come from the row itself).
 LINEAGE_COLUMNS = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
 
@@ -47,32 +47,6 @@ LINEAGE_COLUMNS = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
 def escape_glob(uri: str) -> str:
     """A file URI that Spark's readers take literally (they expand glob characters such as [ ] { } * ?)."""
     return re.sub(r"([\\\[\]{}*?])", r"\\\1", uri)
-
-
-def column_name(landed: str) -> str:
-    """A landed column name as raw stores it (normalized_column_name), never the name of a system column."""
-    name = normalized_column_name(landed)
-    return f"landed_{name}" if name in RESERVED_COLUMNS else name
-
-
-def column_names(landed: list[str], source: str) -> list[str]:
-    """The raw names of a file's columns (an empty one is _c<position>); ValueError naming the file if two collide."""
-    names = [column_name(name) or f"_c{position}" for position, name in enumerate(landed)]
-    collisions = sorted({name for name in names if names.count(name) > 1})
-    if collisions:
-        raise ValueError(f"{source}: columns {collisions} appear twice (column names match case-insensitively)")
-    return names
-
-
-def csv_header(line: str, source: str) -> list[str]:
-    """The raw column names of a CSV file from its first line; ValueError naming the file if it does not parse."""
-    try:
-        landed = next(csv.reader([line], strict=True))
-    except csv.Error as error:
-        raise ValueError(f"{source}: the CSV header does not parse: {error}") from error
-    if not landed:
-        raise ValueError(f"{source}: the first line is blank, where the CSV header belongs")
-    return column_names(landed, source)
 
 
 @contextmanager
@@ -128,10 +102,10 @@ def first_lines(lines: DataFrame) -> dict[str, str]:
 def text_rows(lines: DataFrame, headers: list[list[str]]) -> DataFrame:
     """Rows of CSV and JSON Lines files, a column per landed name, from lines joined with their file's lineage.
 
-    headers are the raw column names of every CSV file, from csv_header; a JSON Lines file names its columns
+    headers are the raw column names of every CSV file, from reading_rules.csv_header; a JSON Lines file names its columns
     on every line. Blank lines are skipped: they are not rows.
     """
-    lines = lines.where(~F.col(TEXT).rlike(r"^\s*$"))
+    lines = lines.where(~F.col(TEXT).rlike(BLANK_LINE_PATTERN))
     jsonl = lines.where(F.col(FORMAT) == "jsonl")
     names = sorted(set().union(*headers, _json_keys(jsonl)))
     rows = _json_fields(jsonl)
@@ -166,8 +140,8 @@ def _csv_fields(lines: DataFrame, widths: list[int]) -> DataFrame:
     quotes = F.length(TEXT) - F.length(F.regexp_replace(TEXT, '"', ""))
     unparsed = F.when(corrupt.isNotNull() | (quotes % 2 == 1), F.col(TEXT))
     fields = F.when(unparsed.isNull(), F.map_from_arrays(HEADER, values))
-    # A record of empty fields only (a spreadsheet's trailing ",,,,") is blank too.
-    blank = unparsed.isNull() & ~F.exists(values, lambda value: value.isNotNull())
+    # A record of empty or whitespace-only fields (a spreadsheet's trailing ",,,,") is blank too (is_blank_record).
+    blank = unparsed.isNull() & ~F.exists(values, lambda value: F.regexp_replace(value, TRIM_PATTERN, "") != "")
     return data.where(~blank).select(*lines.columns, fields.alias(FIELDS), unparsed.alias(UNPARSED_LINE))
 
 
@@ -185,59 +159,6 @@ def _json_fields(lines: DataFrame) -> DataFrame:
     parse = F.udf(json_line_fields, T.MapType(T.StringType(), T.StringType()))
     data = lines.withColumn(FIELDS, parse(TEXT))
     return data.withColumn(UNPARSED_LINE, F.when(F.col(FIELDS).isNull(), F.col(TEXT)))
-
-
-def json_line_fields(line: str) -> dict[str, str | None] | None:
-    """The top-level fields of one JSON object line, each value as its landed text; None if it is not one."""
-    try:
-        return _json_object_fields(line.strip(" \t\r\n"))
-    except (ValueError, IndexError):
-        return None
-
-
-def _reject_constant(name: str) -> None:
-    """NaN and Infinity are not JSON."""
-    raise ValueError(f"not JSON: {name}")
-
-
-_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def _json_object_fields(text: str) -> dict[str, str | None]:
-    """Walk `{"key": value, ...}`, slicing each value's text out of the line rather than re-rendering it."""
-    fields: dict[str, str | None] = {}
-    _expect(text, 0, "{")
-    position = _skip_space(text, 1)
-    if text[position] != "}":
-        while True:
-            _expect(text, position, '"')
-            key, position = _JSON_DECODER.raw_decode(text, position)
-            position = _skip_space(text, _expect(text, _skip_space(text, position), ":"))
-            value, end = _JSON_DECODER.raw_decode(text, position)
-            name = column_name(key)
-            if not name or name in fields:
-                raise ValueError(f"empty or repeated key {key!r}")
-            # A string is its value, null is missing; numbers, booleans, arrays and objects keep their JSON text.
-            fields[name] = value if value is None or isinstance(value, str) else text[position:end]
-            position = _skip_space(text, end)
-            if text[position] != ",":
-                break
-            position = _skip_space(text, position + 1)
-    if _expect(text, position, "}") != len(text):
-        raise ValueError("text after the object")
-    return fields
-
-
-def _skip_space(text: str, position: int) -> int:
-    """The position of the next non-whitespace character."""
-    return _JSON_SPACE.match(text, position).end()
-
-
-def _expect(text: str, position: int, character: str) -> int:
-    """The position after an expected character; ValueError if another is there."""
-    if text[position] != character:
-        raise ValueError(f"expected {character!r} at {position}")
-    return position + 1
 
 
 def parquet_schema_groups(spark: SparkSession, uris: list[str]) -> list[list[str]]:

@@ -46,6 +46,16 @@ INTEGER_PATTERN = r"^[+-]?\d{1,18}(\.0*)?$"
 # Up to 14 integer digits and 4 significant decimal places; trailing zeros past the 4th place are exact.
 DECIMAL_PATTERN = r"^[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)$"
 
+# Whitespace trimmed around every landed value and column name, by land, ingest, cleaning and the checks alike:
+# Unicode White_Space (tab to carriage return, space, NEL, NBSP, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+# U+205F, U+3000) plus the zero-width characters U+200B-U+200D, U+2060 and U+FEFF (a byte order mark). One
+# character class, written for Python's re and Java's regex alike.
+WHITESPACE_CLASS = r"[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]"
+TRIM_PATTERN = rf"^{WHITESPACE_CLASS}+|{WHITESPACE_CLASS}+$"
+# A line of whitespace only holds no row.
+BLANK_LINE_PATTERN = rf"^{WHITESPACE_CLASS}*$"
+_TRIM = re.compile(TRIM_PATTERN)
+
 # Landing objects: the key layout and the formats a store may drop.
 LANDING_TABLE_PREFIX = "sales"
 DATA_FILE_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
@@ -93,7 +103,20 @@ def normalized_column_name(landed: str) -> str:
 
     Glue's catalog and Athena take only such names, and Spark would read a '.' as a nested field.
     """
-    return re.sub(r"[^a-z0-9_]+", "_", landed.strip().lower())
+    return re.sub(r"[^a-z0-9_]+", "_", trimmed(landed).lower())
+
+
+def trimmed(text: str) -> str:
+    """text without the whitespace of WHITESPACE_CLASS around it."""
+    return _TRIM.sub("", text)
+
+
+def repeated_columns_problem(names: list[str]) -> str | None:
+    """Why a file's columns, named as the lake keeps them, cannot be told apart; None when they can."""
+    collisions = sorted({name for name in names if names.count(name) > 1})
+    if not collisions:
+        return None
+    return f"columns {collisions} appear twice (column names match case-insensitively, trimmed)"
 
 
 def is_hidden(key: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 
 from glue_scripts.ingest_sales import run
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.landing_readers import json_line_fields
+from glue_scripts.reading_rules import json_line_fields
 from glue_scripts.sales_contract import business_days
 from retail_assets_tests.support.constants import PROJECT_ROOT
 
