@@ -2,21 +2,25 @@
 
 import argparse
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
+from glue_scripts.sales_contract import business_zone, parse_day
 from retail_assets.cli.generate import add_location_options
-from retail_assets.store_files.splitter import LandingError, land_files
+from retail_assets.store_files.splitter import LandingError, LandReport, land_files
 
 
-def add_parser(subparsers, landing_root: Path | None = None, timezone: str | None = None) -> argparse.ArgumentParser:
-    """Register `land`; landing_root and timezone are the caller's defaults (required options when None)."""
+def add_parser(
+    subparsers, landing_root: Path | None = None, timezone: str | None = None, partitions_start: str | None = None
+) -> argparse.ArgumentParser:
+    """Register `land`; landing_root, timezone and the first partition are the caller's defaults."""
     parser = subparsers.add_parser(
         "land",
         help="split sales files (csv, csv.gz, jsonl, parquet) into one landing object per business day",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files to land")
     add_location_options(parser, landing_root, timezone)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, partitions_start=partitions_start)
     return parser
 
 
@@ -29,8 +33,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for day, rows in report.rows_per_day().items():
         print(f"{day}  {rows:>9,} rows")
+    if args.partitions_start:
+        last = datetime.now(business_zone(args.timezone)).date()
+        for warning in outside_partitions(report, parse_day(args.partitions_start), last):
+            print(f"land: warning: {warning}", file=sys.stderr)
     print(
         f"landed {report.rows:,} rows from {len(args.files)} files as {len(report.keys)} objects "
         f"under {args.landing_root / 'sales'}"
     )
     return 0
+
+
+def outside_partitions(report: LandReport, first: date, last: date) -> list[str]:
+    """One line per object landed for a day no run reads: before the first partition or after today."""
+    return [
+        f"{landed.key}: {landed.business_date} is outside the partitions ({first} to {last}), "
+        f"so no run reads its {landed.rows:,} rows"
+        for landed in report.objects
+        if not first <= landed.business_date <= last
+    ]

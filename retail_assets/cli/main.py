@@ -19,7 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retail-assets", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     generate.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
-    land.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
+    land.add_parser(
+        subparsers,
+        landing_root=settings.landing_root,
+        timezone=settings.timezone,
+        partitions_start=settings.partitions_start,
+    )
     demo.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)

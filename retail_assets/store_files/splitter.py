@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from glue_scripts.reading_rules import column_names, csv_reader, is_blank_line, is_blank_record, json_line_fields
 from glue_scripts.sales_contract import (
     LANDING_TABLE_PREFIX,
     business_zone,
     data_file_format,
     is_hidden,
-    normalized_column_name,
     suffix_case_problem,
+    trimmed,
 )
 from retail_assets.store_files.objects import publish_file
 from retail_assets.store_files.timestamps import business_date_of, date_in
@@ -191,18 +192,18 @@ class _LineTap:
 def _stage_csv(path: Path, stream, tz: ZoneInfo, directory: Path, gzipped: bool) -> dict:
     """Stage a CSV record by record, copying each record's bytes unchanged (quoting, line ends)."""
     tap = _LineTap(path, stream)
-    reader = csv.reader(tap, strict=True)
+    reader = csv_reader(tap)
     parts = _DayParts(directory, lambda part: part.open("wb"))
     try:
         header = _next_record(path, reader, tap)
         if header is None:
             raise LandingError(f"{path}: line 1: empty file, expected a header row")
         header_raw = tap.take()
-        sold_at = _sold_at_index(path, "line 1 (header)", [header[0].removeprefix("\ufeff"), *header[1:]])
+        sold_at = _sold_at_index(path, "line 1 (header)", header)
         newline = b"\r\n" if header_raw.endswith(b"\r\n") else b"\n"
         while (row := _next_record(path, reader, tap)) is not None:
             line, raw = tap.record_line, tap.take()
-            if not row:  # a blank line holds no row
+            if is_blank_record(row):  # a blank line, or a record of empty fields, holds no row (as ingest reads it)
                 continue
             if len(row) != len(header):
                 raise LandingError(f"{path}: line {line}: {len(row)} fields where the header has {len(header)}")
@@ -226,20 +227,28 @@ def _stage_jsonl(path: Path, stream, tz: ZoneInfo, directory: Path) -> dict:
     try:
         for number, raw in enumerate(iter(stream.readline, b""), start=1):
             text = _decode(path, number, raw)
-            if not text.strip():
+            if number == 1:
+                text = text.removeprefix("\ufeff")  # a byte order mark, as ingest strips it
+            if is_blank_line(text):
                 continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise LandingError(f"{path}: line {number}: not JSON: {error.msg} (column {error.colno})") from error
-            if not isinstance(record, dict):
-                raise LandingError(f"{path}: line {number}: not a JSON object")
             where = f"line {number}"
-            value = record[list(record)[_sold_at_index(path, where, list(record))]]
+            fields = json_line_fields(text)
+            if fields is None:
+                raise LandingError(f"{path}: {where}: {_json_problem(text)}")
+            value = fields[list(fields)[_sold_at_index(path, where, list(fields))]]
             parts.writer(_day_of(path, where, value, tz), 1).write(_terminated(raw, b"\n"))
     finally:
         parts.close()
     return _assemble_text(parts, b"", False, directory)
+
+
+def _json_problem(text: str) -> str:
+    """Why a line is not a JSON object the ingest job reads (reading_rules.json_line_fields)."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"not JSON: {error.msg} (column {error.colno})"
+    return "not a JSON object with distinct keys and no NaN or Infinity"
 
 
 def _assemble_text(parts: _DayParts, header: bytes, gzipped: bool, directory: Path) -> dict:
@@ -266,12 +275,19 @@ def _stage_parquet(path: Path, tz: ZoneInfo, directory: Path) -> dict:
     with pq.ParquetFile(path) as source:
         schema = source.schema_arrow
         sold_at = _sold_at_index(path, "schema", schema.names)
-        parts = _DayParts(directory, lambda part: pq.ParquetWriter(part, schema))
+        # pyarrow reads INT96 timestamps as nanoseconds and would write them back as TIMESTAMP(NANOS): keep INT96.
+        int96_columns = {column.path for column in source.schema if column.physical_type == "INT96"}
+        int96 = bool(int96_columns)
+        parts = _DayParts(directory, lambda part: _parquet_writer(part, schema, int96))
         first_row = 1
         try:
             for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS):
                 offsets_by_day: dict[date, list[int]] = {}
-                for offset, day in enumerate(_parquet_days(path, batch.column(sold_at), tz, first_row)):
+                column = batch.column(sold_at)
+                if schema.names[sold_at] in int96_columns:
+                    # INT96 holds UTC instants without saying so (Spark, Hive and Impala read them as such).
+                    column = column.cast(pa.timestamp("ns", "UTC"))
+                for offset, day in enumerate(_parquet_days(path, column, tz, first_row)):
                     offsets_by_day.setdefault(day, []).append(offset)
                 for day, offsets in offsets_by_day.items():
                     parts.writer(day, len(offsets)).write_batch(batch.take(pa.array(offsets)))
@@ -280,7 +296,7 @@ def _stage_parquet(path: Path, tz: ZoneInfo, directory: Path) -> dict:
             parts.close()
     staged = {}
     for day, pieces in parts.parts.items():
-        target = pieces[0] if len(pieces) == 1 else _merge_parquet(pieces, schema, directory / f"{day}.out")
+        target = pieces[0] if len(pieces) == 1 else _merge_parquet(pieces, schema, int96, directory / f"{day}.out")
         staged[day] = (target, parts.rows[day])
     return staged
 
@@ -304,9 +320,14 @@ def _parquet_days(path: Path, column: pa.Array, tz: ZoneInfo, first_row: int) ->
     return days
 
 
-def _merge_parquet(pieces: list[Path], schema: pa.Schema, target: Path) -> Path:
+def _parquet_writer(target: Path, schema: pa.Schema, int96: bool) -> pq.ParquetWriter:
+    """A writer of staged Parquet with the source's schema, timestamps as INT96 when the source had them so."""
+    return pq.ParquetWriter(target, schema, use_deprecated_int96_timestamps=int96)
+
+
+def _merge_parquet(pieces: list[Path], schema: pa.Schema, int96: bool, target: Path) -> Path:
     """One Parquet file holding the rows of pieces, in order."""
-    with pq.ParquetWriter(target, schema) as writer:
+    with _parquet_writer(target, schema, int96) as writer:
         for piece in pieces:
             with pq.ParquetFile(piece) as source:
                 for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS):
@@ -315,17 +336,19 @@ def _merge_parquet(pieces: list[Path], schema: pa.Schema, target: Path) -> Path:
 
 
 def _sold_at_index(path: Path, where: str, names: list[str]) -> int:
-    """Position of the one column named sold_at, matched case-insensitively."""
-    found = [index for index, name in enumerate(names) if normalized_column_name(name) == SOLD_AT]
-    if len(found) != 1:
-        problem = "no sold_at column" if not found else "more than one sold_at column"
-        raise LandingError(f"{path}: {where}: {problem}, so the business day of its rows is unknown")
+    """Position of the column named sold_at; LandingError if columns repeat, as ingest refuses them, or it lacks."""
+    try:
+        found = [index for index, name in enumerate(column_names(names, str(path))) if name == SOLD_AT]
+    except ValueError as error:  # the message of the ingest job, which names the file
+        raise LandingError(str(error)) from error
+    if not found:
+        raise LandingError(f"{path}: {where}: no sold_at column, so the business day of its rows is unknown")
     return found[0]
 
 
 def _day_of(path: Path, where: str, value, tz: ZoneInfo) -> date:
     """The business date of a sold_at value, or LandingError naming the file and line."""
-    day = business_date_of(value, tz) if isinstance(value, str) else None
+    day = business_date_of(trimmed(value), tz) if isinstance(value, str) else None
     if day is None:
         raise LandingError(f"{path}: {where}: sold_at {value!r} is not an ISO 8601 timestamp, so its day is unknown")
     return day
