@@ -124,6 +124,19 @@ def is_hidden(key: str) -> bool:
     return any(name.startswith((".", "_")) for name in key.split("/"))
 
 
+def is_folder_marker(key: str) -> bool:
+    """A folder marker object ('<folder>/' or the '<folder>_$folder$' of older S3 tools): never data."""
+    return key.endswith(("/", "_$folder$"))
+
+
+def key_segments_problem(key: str) -> str | None:
+    """Why a key cannot be read as itself: an empty, '.' or '..' segment, which Hadoop normalises into another key."""
+    segments = key.removesuffix("/").split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "a key with an empty, '.' or '..' segment names another object once normalised: refused"
+    return None
+
+
 def data_file_format(key: str) -> str | None:
     """The landing format of an object key by its suffix, or None for a file that is not data."""
     lowered = key.lower()

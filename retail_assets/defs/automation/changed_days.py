@@ -18,7 +18,14 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import islice
 
-from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, data_file_format, is_hidden, parse_day
+from glue_scripts.sales_contract import (
+    LANDING_TABLE_PREFIX,
+    data_file_format,
+    is_folder_marker,
+    is_hidden,
+    key_segments_problem,
+    parse_day,
+)
 from retail_assets.defs.resources.lake import ListedObject
 
 PREFIX = f"{LANDING_TABLE_PREFIX}/"
@@ -134,7 +141,7 @@ def scan_step(
     listed, position = 0, start_after
     for item in islice(list_landing(PREFIX, start_after), max_keys):
         listed, position = listed + 1, item.key
-        day, reason = classify(item.key, partitions)
+        day, reason = classify(item.key, partitions, item.problem)
         if day is not None:
             if pending is not None and pending.day != day:
                 leave(pending)
@@ -160,11 +167,13 @@ def scan_step(
     return ScanStep(due=due, cursor=next_cursor, skipped=skipped, listed=listed, pass_complete=pass_complete)
 
 
-def classify(key: str, partitions: tuple[str, str] | None) -> tuple[str | None, str | None]:
+def classify(key: str, partitions: tuple[str, str] | None, problem: str | None = None) -> tuple[str | None, str | None]:
     """(day, None) for a data object of a partition; (None, reason) for a key to log; (None, None) to ignore."""
     below = key[len(PREFIX) :]
-    if key.endswith("/") or is_hidden(below):
-        return None, None  # folder markers and temporary or marker files: never data, not worth a line
+    if problem or key_segments_problem(key):
+        return None, problem or key_segments_problem(key)
+    if is_folder_marker(key) or is_hidden(below):
+        return None, None  # folder markers and temporary or marker files: ingest skips them, not worth a line
     day, _, name = below.partition("/")
     if not name:
         return None, f"not under {PREFIX}<YYYY-MM-DD>/"

@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 from glue_scripts.sales_contract import (
     LANDING_TABLE_PREFIX,
     PARTITION_COLUMN,
+    is_folder_marker,
     is_hidden,
+    key_segments_problem,
 )
 from retail_assets.settings import validate_day
 
@@ -29,6 +31,9 @@ class ListedObject:
 
     key: str
     etag: str
+    size: int = 0
+    # Why the listing cannot offer the key as data (a symbolic link, an entry it could not read); None if it can.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -136,15 +141,20 @@ class Lake(dg.ConfigurableResource):
         return f"{self.table_path(zone, table)}/{PARTITION_COLUMN}={validate_day(day)}"
 
     def landing_objects(self, day: str) -> list[LandingObject]:
-        """The objects landed for a business day that ingest reads (hidden ones left out), sorted by key."""
+        """The objects landed for a business day that ingest reads, sorted by key, from the sensor's listing.
+
+        Left out, as ingest and the sensor leave them: hidden names, folder markers, keys with empty, '.' or '..'
+        segments, and what the listing cannot offer as data (a symbolic link is never followed).
+        """
         day_prefix = f"{LANDING_TABLE_PREFIX}/{validate_day(day)}/"
-        selector = pafs.FileSelector(f"{self.landing_base()}/{day_prefix}", recursive=True, allow_not_found=True)
-        objects = []
-        for info in self.filesystem().get_file_info(selector):
-            key = info.path[len(self.landing_base()) + 1 :]
-            if info.is_file and not is_hidden(key.removeprefix(day_prefix)):
-                objects.append(LandingObject(key, info.size))
-        return sorted(objects)
+        return sorted(
+            LandingObject(listed.key, listed.size)
+            for listed in self.list_landing(day_prefix)
+            if listed.problem is None
+            and not is_hidden(listed.key.removeprefix(day_prefix))
+            and not is_folder_marker(listed.key)
+            and key_segments_problem(listed.key) is None
+        )
 
     def existing_days(self, zone: str, table: str, days: list[str]) -> list[str]:
         """The days among days that have a partition folder in the table."""

@@ -22,4 +22,4 @@ def list_s3_landing(
         request["StartAfter"] = root + start_after
     for page in s3_client.get_paginator("list_objects_v2").paginate(**request):
         for item in page.get("Contents", ()):
-            yield ListedObject(key=item["Key"][len(root) :], etag=item["ETag"].strip('"'))
+            yield ListedObject(key=item["Key"][len(root) :], etag=item["ETag"].strip('"'), size=item["Size"])
