@@ -6,6 +6,7 @@ import sys
 import dagster as dg
 
 from retail_assets.defs.resources.glue import GlueJobs, job_arguments, script_path
+from retail_assets.defs.resources.local.parent_bound import bound_command
 from retail_assets.settings import PROJECT_ROOT
 
 
@@ -17,7 +18,8 @@ class LocalGlueJobs(GlueJobs):
     def run_job(
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
     ) -> list[dg.MaterializeResult]:
-        command = [sys.executable, script_path(job), *job_arguments({"JOB_NAME": job, **arguments})]
+        # Bound to this run process: the job and its JVM die with it, and a cancelled run's SIGINT stops them.
+        command = bound_command([sys.executable, script_path(job), *job_arguments({"JOB_NAME": job, **arguments})])
         env = {
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
             "PYSPARK_PYTHON": sys.executable,
