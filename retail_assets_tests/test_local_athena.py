@@ -161,3 +161,18 @@ def test_rows_of_days_outside_the_chunk_are_refused_and_no_day_changes(backends,
     with pytest.raises(ValueError, match=r"days outside the chunk: \['2024-03-01'\]"):
         athena.replace_days("insert_final_daily_sales", days[1:])
     assert lake.read_days("final", "daily_sales", days).equals(before)
+
+
+def test_stashes_a_killed_swap_left_are_removed_by_the_next_run_of_their_days(backends):
+    lake, _, athena = backends
+    days, before = final_of_two_days(backends)
+    # A run killed between moving its days aside and writing them leaves its stash: made here by the lake's own
+    # stash call, then nothing else (the process is gone).
+    for stale_days in ([days[0]], [days[1]]):
+        lake.stash(lake.stash_for("final", "daily_sales", stale_days))
+    table = Path(lake.table_path("final", "daily_sales"))
+    (table / "_replaced-other-run" / "2024-03-09").mkdir(parents=True)  # a stash of a day outside the chunk
+    assert len(list(table.glob("_replaced-*"))) == 3
+    athena.replace_days("insert_final_daily_sales", days)
+    assert [path.name for path in table.glob("_replaced-*")] == ["_replaced-other-run"]
+    assert lake.read_days("final", "daily_sales", days).equals(before)

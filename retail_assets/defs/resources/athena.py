@@ -74,6 +74,7 @@ class Athena(dg.ConfigurableResource):
             self.crawler.restore_partitions(zone, table, partitions)
             raise
         self.lake.drop(stashed)
+        self.lake.remove_stale_stashes(zone, table, days)  # what killed runs of these days left
         return DaysWritten(self.lake.rows_per_day(zone, table, days), metadata)
 
     @abstractmethod

@@ -22,6 +22,8 @@ from glue_scripts.sales_contract import (
 from retail_assets.settings import validate_day
 
 ZONES = ("raw", "cleaned", "quarantine", "final")
+# Folders a day swap keeps beside a table's partitions (stash_for's, and the _staging-* of earlier versions).
+STASH_PREFIXES = ("_replaced-", "_staging-")
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -122,6 +124,19 @@ class Lake(dg.ConfigurableResource):
     def drop(self, stashed: StashedDays) -> None:
         """Delete the stashed files, once the days' new files are in place."""
         self.delete_folder(stashed.path)
+
+    def remove_stale_stashes(self, zone: str, table: str, days: list[str]) -> list[str]:
+        """Delete the stashes killed swaps of these days left (holding only these days), once they are rewritten."""
+        filesystem, removed = self.filesystem(), []
+        selector = pafs.FileSelector(self.table_path(zone, table), allow_not_found=True)
+        for info in filesystem.get_file_info(selector):
+            if info.type != pafs.FileType.Directory or not info.base_name.startswith(STASH_PREFIXES):
+                continue
+            held = {inner.base_name for inner in filesystem.get_file_info(pafs.FileSelector(info.path))}
+            if held <= set(days):  # a stash holding another day may be a swap of other days still running
+                self.delete_folder(info.path)
+                removed.append(info.path)
+        return removed
 
     def landing_uri(self) -> str:
         """URI of the landing root, as passed to the ingest job."""
