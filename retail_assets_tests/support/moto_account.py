@@ -5,6 +5,7 @@ import logging
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from psycopg.conninfo import conninfo_to_dict
 
 from retail_assets.defs.resources.aws.clients import AwsClients
+from retail_assets.warehouse.roles import pgpass_passwords
 
 REGION = "eu-west-1"
 
@@ -90,7 +92,8 @@ def store_aurora_secret(name: str, url: str) -> str:
         "port": int(parts.get("port", 5432)),
         "dbname": parts["dbname"],
         "username": parts["user"],
-        "password": parts.get("password", ""),
+        # The embedded server's URLs name a password file instead of holding the password.
+        "password": parts.get("password") or pgpass_passwords(Path(parts["passfile"]))[parts["user"]],
         "sslmode": "disable",
     }
     return boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(secret))["ARN"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+from retail_assets.warehouse.roles import ADMIN
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,8 @@ def postgres_url() -> Iterator[str]:
     home = Path(tempfile.mkdtemp(prefix="retail-pg-"))
     server = EmbeddedPostgres(home)
     try:
-        yield server.url()
+        # The superuser's: tests create and drop databases; the pipeline itself loads as the loader role.
+        yield server.url(ADMIN)
     finally:
-        server.stop()
+        server.remove()
         shutil.rmtree(home, ignore_errors=True)
