@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ def private_dir(path: Path, mode: int = 0o700, owner_uid: int | None = None) -> 
         os.chmod(path, mode, follow_symlinks=False)  # mkdir's mode is cut by the umask
         if owner_uid is not None and owner_uid != os.geteuid():
             os.chown(path, owner_uid, -1, follow_symlinks=False)
-        print(f"Created {path} (mode {mode:o}{'' if owner_uid is None else f', owner uid {owner_uid}'})")
+        # Printed, not only logged: every permission this project sets is visible (stderr keeps stdout for URLs).
+        owner = "" if owner_uid is None else f", owner uid {owner_uid}"
+        print(f"retail-assets: created {path} (mode {mode:o}{owner})", file=sys.stderr)
     check_private_dir(path, owner_uid)
     return path
 
