@@ -206,6 +206,11 @@ class AwsSettings:
     kms_key: str | None = None
     # A Glue job run is stopped after this long (480 min is AWS's own default for new jobs).
     glue_timeout_minutes: int = 480
+    # The crawlers' own role: they read every zone and write the catalog, the jobs' role neither.
+    glue_crawler_role: str = "retail-sales-glue-crawler"
+    # Lifecycle: old object versions, and quarantined rows, are deleted after this many days.
+    noncurrent_version_days: int = 30
+    quarantine_days: int = 90
     # The CA bundle Aurora's certificate must chain to (AWS's RDS bundle); None: libpq's ~/.postgresql/root.crt.
     aurora_ca_bundle: str | None = None
 
@@ -230,6 +235,16 @@ class AwsSettings:
     def pipes_prefix(self) -> str:
         """Where Dagster Pipes exchanges context and messages with Glue jobs, in the lake bucket."""
         return f"{self.lake_prefix}dagster-pipes/"
+
+    @property
+    def access_logs_prefix(self) -> str:
+        """Where S3 delivers the buckets' access logs, in the lake bucket."""
+        return f"{self.lake_prefix}access-logs/"
+
+    @property
+    def glue_security_configuration(self) -> str:
+        """The Glue security configuration (S3, CloudWatch and bookmark encryption) of the jobs and crawlers."""
+        return f"{self.prefix}-glue"
 
     @property
     def athena_output(self) -> str:
@@ -275,6 +290,11 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         lake_bucket=_valid(_BUCKET, environ.get("RETAIL_LAKE_BUCKET", f"{prefix}-lake"), "RETAIL_LAKE_BUCKET"),
         lake_prefix=_key_prefix(environ.get("RETAIL_LAKE_PREFIX", ""), "RETAIL_LAKE_PREFIX"),
         glue_role=_valid(_NAME_OR_ARN, environ.get("RETAIL_GLUE_ROLE", f"{prefix}-glue-job"), "RETAIL_GLUE_ROLE"),
+        glue_crawler_role=_valid(
+            _NAME_OR_ARN, environ.get("RETAIL_GLUE_CRAWLER_ROLE", f"{prefix}-glue-crawler"), "RETAIL_GLUE_CRAWLER_ROLE"
+        ),
+        noncurrent_version_days=_int(environ, "RETAIL_NONCURRENT_VERSION_DAYS", 30),
+        quarantine_days=_int(environ, "RETAIL_QUARANTINE_DAYS", 90),
         glue_worker_type=_one_of(
             environ.get("RETAIL_GLUE_WORKER_TYPE", "G.1X"), GLUE_WORKER_TYPES, "RETAIL_GLUE_WORKER_TYPE"
         ),
