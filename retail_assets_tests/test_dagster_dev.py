@@ -4,7 +4,6 @@ The instance queues runs but launches none (max_concurrent_runs: 0): what is und
 the real daemon, asks for the run; the pipeline itself is tested elsewhere.
 """
 
-import os
 import time
 
 import dagster as dg
@@ -25,20 +24,9 @@ telemetry:
 
 
 def test_a_dropped_file_starts_a_run_of_its_day(tmp_path):
-    home, dagster_home = tmp_path / "retail", tmp_path / "retail" / "dagster"
-    dagster_home.mkdir(parents=True)
-    (dagster_home / "dagster.yaml").write_text(INSTANCE_YAML)
-    env = {
-        **os.environ,
-        "RETAIL_ENV": "local",
-        "RETAIL_TRIGGER": "sensor",
-        "RETAIL_TIMEZONE": "UTC",
-        "RETAIL_PARTITIONS_START": "2024-01-01",
-        "RETAIL_HOME": str(home),
-        "DAGSTER_HOME": str(dagster_home),
-        "RETAIL_SENSOR_INTERVAL_SECONDS": str(INTERVAL_SECONDS),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
+    home = tmp_path / "retail"
+    env = dagster_dev.environment(home, INSTANCE_YAML, INTERVAL_SECONDS)
+    dagster_home = home / "dagster"
     log = tmp_path / "dagster_dev.log"
     process = dagster_dev.start(env, log)
     try:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import socket
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,14 +17,9 @@ from retail_assets.warehouse.embedded_server import SERVER_ROOT, EmbeddedPostgre
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
+def home(embedded_home: Path) -> Path:
     """A fresh home whose server is stopped and deleted afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="retail-pg-test-"))
-    try:
-        yield path
-    finally:
-        EmbeddedPostgres(path).remove()
-        shutil.rmtree(path, ignore_errors=True)
+    return embedded_home
 
 
 def _port(url: str) -> int:

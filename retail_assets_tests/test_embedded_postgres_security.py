@@ -22,16 +22,9 @@ as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: plants files
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
+def home(embedded_home: Path) -> Path:
     """A fresh home whose server is stopped and deleted afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="retail-pg-sec-"))
-    try:
-        yield path
-    finally:
-        if (path / "postgres").is_symlink():
-            (path / "postgres").unlink()
-        EmbeddedPostgres(path).remove()
-        shutil.rmtree(path, ignore_errors=True)
+    return embedded_home
 
 
 @pytest.fixture(scope="module")

@@ -50,21 +50,9 @@ def status_of(instance: dg.DagsterInstance, day: str) -> dg.DagsterRunStatus | N
 
 
 def test_a_run_whose_worker_died_with_dagster_dev_is_failed_and_frees_the_queue(tmp_path, postgres_url):
-    home, dagster_home = tmp_path / "retail", tmp_path / "retail" / "dagster"
-    dagster_home.mkdir(parents=True)
-    (dagster_home / "dagster.yaml").write_text(instance_yaml())
-    env = {
-        **os.environ,
-        "RETAIL_ENV": "local",
-        "RETAIL_TRIGGER": "sensor",
-        "RETAIL_TIMEZONE": "UTC",
-        "RETAIL_PARTITIONS_START": "2024-01-01",
-        "RETAIL_HOME": str(home),
-        "DAGSTER_HOME": str(dagster_home),
-        "RETAIL_DATABASE_URL": postgres_url,
-        "RETAIL_SENSOR_INTERVAL_SECONDS": str(SENSOR_SECONDS),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
+    home = tmp_path / "retail"
+    env = dagster_dev.environment(home, instance_yaml(), SENSOR_SECONDS, RETAIL_DATABASE_URL=postgres_url)
+    dagster_home = home / "dagster"
     log = tmp_path / "dagster_dev.log"
     first, second = DAYS
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:

@@ -21,6 +21,25 @@ DEFAULT_SIGNALS_THEN = (
 )
 
 
+def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **extra: str) -> dict[str, str]:
+    """The environment of a local `dagster dev` over home, its DAGSTER_HOME (home/dagster) holding instance_yaml."""
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True)
+    (dagster_home / "dagster.yaml").write_text(instance_yaml)
+    return {
+        **os.environ,
+        "RETAIL_ENV": "local",
+        "RETAIL_TRIGGER": "sensor",
+        "RETAIL_TIMEZONE": "UTC",
+        "RETAIL_PARTITIONS_START": "2024-01-01",
+        "RETAIL_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "RETAIL_SENSOR_INTERVAL_SECONDS": str(sensor_interval_seconds),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        **extra,
+    }
+
+
 def start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
     """`dagster dev` on 127.0.0.1 and a free port, in its own process group, its output appended to log_path."""
     dagster_dev = ["-m", "dagster", "dev", "--host", "127.0.0.1", "--port", str(free_port())]

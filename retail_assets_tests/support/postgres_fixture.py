@@ -30,3 +30,16 @@ def postgres_url() -> Iterator[str]:
     finally:
         server.remove()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_home() -> Iterator[Path]:
+    """A fresh home for an embedded server of the test's own, stopped and deleted with its cluster afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="retail-pg-test-"))
+    try:
+        yield path
+    finally:
+        if (path / "postgres").is_symlink():  # a test planted it: never delete through it
+            (path / "postgres").unlink()
+        EmbeddedPostgres(path).remove()
+        shutil.rmtree(path, ignore_errors=True)
