@@ -7,13 +7,18 @@ import pwd
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
+import pyarrow as pa
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from retail_assets.defs.resources.local.warehouse import LocalWarehouse
+from retail_assets.settings import get_settings
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 from retail_assets.warehouse.migrate import migrate
 from retail_assets.warehouse.private_paths import UnsafePath, remove_tree
 from retail_assets.warehouse.roles import ANALYST, LOADER
@@ -177,3 +182,24 @@ def test_the_analyst_reads_but_cannot_write_or_run_programs(server: EmbeddedPost
         conn.execute("SET default_transaction_read_only = off")
         conn.execute("BEGIN READ WRITE")
         conn.execute("DELETE FROM retail.daily_sales")
+
+
+def test_the_local_warehouse_loads_as_the_loader(server: EmbeddedPostgres, monkeypatch) -> None:
+    """The pipeline's own path: LocalWarehouse, with no RETAIL_DATABASE_URL, migrates and loads as the loader."""
+    monkeypatch.delenv("RETAIL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        warehouse = LocalWarehouse(retail_home=str(server.home))
+        assert conninfo_to_dict(warehouse.conninfo())["user"] == LOADER
+        row = {
+            "business_date": date(2024, 2, 1), "store_id": "s9", "product_id": "p9", "product_name": None,
+            "category": None, "brand": None, "units_sold": 3, "units_returned": 0, "gross_revenue": 6,
+            "returns_amount": 0, "net_revenue": 6, "transactions": 1, "customers": 1,
+        }  # fmt: skip
+        result = warehouse.load_days(pa.Table.from_pylist([row], schema=DAILY_SALES_SCHEMA), ["2024-02-01"])
+        assert result.rows_inserted == 1
+        with psycopg.connect(server.url(ANALYST)) as conn:
+            stored = conn.execute("SELECT units_sold FROM retail.daily_sales WHERE store_id = 's9'").fetchall()
+        assert stored == [(3,)]
+    finally:
+        get_settings.cache_clear()
