@@ -41,6 +41,6 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 # The instance settings are copied once; an edited copy in DAGSTER_HOME is never overwritten.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
+	umask 077 && mkdir -p $(DAGSTER_HOME)
 	[ -e $@ ] || cp dagster.yaml $@
 
