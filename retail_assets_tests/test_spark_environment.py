@@ -55,7 +55,9 @@ def job_environment(glue: GlueJobs):
 
 def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
     with dg.instance_for_test() as instance:
-        result = dg.materialize([job_environment], resources={"glue": LocalGlueJobs()}, instance=instance)
+        result = dg.materialize(
+            [job_environment], resources={"glue": LocalGlueJobs(business_timezone="UTC")}, instance=instance
+        )
         (materialization,) = result.asset_materializations_for_node("job_environment")
     environment = json.loads(materialization.metadata["environment"].value)
     assert not set(SECRETS) & set(environment), sorted(environment)
@@ -66,11 +68,14 @@ def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
 
 @pytest.mark.parametrize("memory", ["1g --conf spark.eventLog.dir=/tmp/x", "4g pyspark-shell", "-1g", "4G", ""])
 def test_run_config_cannot_inject_spark_options(reporting_job, memory):
-    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": memory}}}}
+    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": memory, "business_timezone": "UTC"}}}}
     with dg.instance_for_test() as instance:
         with pytest.raises(dg.DagsterResourceFunctionError) as refused:
             dg.materialize(
-                [job_environment], resources={"glue": LocalGlueJobs()}, instance=instance, run_config=run_config
+                [job_environment],
+                resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+                instance=instance,
+                run_config=run_config,
             )
         assert instance.get_runs()[0].status == dg.DagsterRunStatus.FAILURE
         # The run stopped before the job: nothing was materialized.
@@ -80,10 +85,13 @@ def test_run_config_cannot_inject_spark_options(reporting_job, memory):
 
 
 def test_a_plain_size_from_run_config_is_used(reporting_job):
-    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": "512m"}}}}
+    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": "512m", "business_timezone": "UTC"}}}}
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [job_environment], resources={"glue": LocalGlueJobs()}, instance=instance, run_config=run_config
+            [job_environment],
+            resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+            instance=instance,
+            run_config=run_config,
         )
         (materialization,) = result.asset_materializations_for_node("job_environment")
     environment = json.loads(materialization.metadata["environment"].value)
