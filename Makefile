@@ -34,11 +34,13 @@ check-defs: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dg check defs
 
+# umask 077: the lake, the landing files and the event log are the user's alone. dagster dev has no CSRF
+# protection: it listens on 127.0.0.1 only (its default), never on another interface.
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev
+	umask 077 && $(BIN)/dagster dev --host 127.0.0.1
 
 # The instance settings are copied once; an edited copy in DAGSTER_HOME is never overwritten.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
+	umask 077 && mkdir -p $(DAGSTER_HOME)
 	[ -e $@ ] || cp dagster.yaml $@
 

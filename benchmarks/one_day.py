@@ -41,7 +41,7 @@ def main() -> int:
             wall = time.perf_counter() - started
             durations = step_durations(instance, outcome.run_id)
     finally:
-        EmbeddedPostgres(home).stop()
+        EmbeddedPostgres(home).remove()
     checks = {step: seconds for step, seconds in durations.items() if step in check_steps(defs)}
     assets = {step: seconds for step, seconds in durations.items() if step not in checks}
     for step, seconds in sorted(durations.items(), key=lambda item: -item[1]):

@@ -9,6 +9,11 @@ from pathlib import Path
 
 from glue_scripts.sales_contract import business_zone, parse_day
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from retail_assets.redaction import redact
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("local", "aws")
 DEFAULT_PARTITIONS_START = "2017-01-01"
@@ -107,6 +112,20 @@ def validate_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def validate_database_url(value: str | None) -> str | None:
+    """Return value if libpq can parse it, else raise SettingsError with its password redacted."""
+    if not value:
+        return None
+    try:
+        conninfo_to_dict(value)
+        return value
+    except psycopg.ProgrammingError as error:
+        problem = redact(str(error).strip())
+    # Raised outside the except block: the original error quotes the URL, password and all, and Dagster shows an
+    # error's cause and context with it.
+    raise SettingsError(f"RETAIL_DATABASE_URL is not a libpq connection string: {problem}")
+
+
 def validate_trigger(value: str) -> str:
     """Return value if it names a trigger, else raise SettingsError."""
     if value not in TRIGGERS:
@@ -127,7 +146,7 @@ def settings_from(environ: dict[str, str]) -> Settings:
         partitions_start=validate_day(
             environ.get("RETAIL_PARTITIONS_START", DEFAULT_PARTITIONS_START), "RETAIL_PARTITIONS_START"
         ),
-        database_url=environ.get("RETAIL_DATABASE_URL") or None,
+        database_url=validate_database_url(environ.get("RETAIL_DATABASE_URL")),
         quarantine_error_rate=validate_rate(environ.get("RETAIL_QUARANTINE_ERROR_RATE", "0.20")),
         trigger=validate_trigger(environ.get("RETAIL_TRIGGER", "sensor").strip().lower()),
         # Below 5 s the daemon's own loop, not the setting, decides; above a day the sensor is not watching.
@@ -187,6 +206,13 @@ class AwsSettings:
     kms_key: str | None = None
     # A Glue job run is stopped after this long (480 min is AWS's own default for new jobs).
     glue_timeout_minutes: int = 480
+    # The crawlers' own role: they read every zone and write the catalog, the jobs' role neither.
+    glue_crawler_role: str = "retail-sales-glue-crawler"
+    # Lifecycle: old object versions, and quarantined rows, are deleted after this many days.
+    noncurrent_version_days: int = 30
+    quarantine_days: int = 90
+    # The CA bundle Aurora's certificate must chain to (AWS's RDS bundle); None: libpq's ~/.postgresql/root.crt.
+    aurora_ca_bundle: str | None = None
 
     def database(self, zone: str) -> str:
         """The Glue database of a lake zone."""
@@ -209,6 +235,16 @@ class AwsSettings:
     def pipes_prefix(self) -> str:
         """Where Dagster Pipes exchanges context and messages with Glue jobs, in the lake bucket."""
         return f"{self.lake_prefix}dagster-pipes/"
+
+    @property
+    def access_logs_prefix(self) -> str:
+        """Where S3 delivers the buckets' access logs, in the lake bucket."""
+        return f"{self.lake_prefix}access-logs/"
+
+    @property
+    def glue_security_configuration(self) -> str:
+        """The Glue security configuration (S3, CloudWatch and bookmark encryption) of the jobs and crawlers."""
+        return f"{self.prefix}-glue"
 
     @property
     def athena_output(self) -> str:
@@ -254,6 +290,11 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         lake_bucket=_valid(_BUCKET, environ.get("RETAIL_LAKE_BUCKET", f"{prefix}-lake"), "RETAIL_LAKE_BUCKET"),
         lake_prefix=_key_prefix(environ.get("RETAIL_LAKE_PREFIX", ""), "RETAIL_LAKE_PREFIX"),
         glue_role=_valid(_NAME_OR_ARN, environ.get("RETAIL_GLUE_ROLE", f"{prefix}-glue-job"), "RETAIL_GLUE_ROLE"),
+        glue_crawler_role=_valid(
+            _NAME_OR_ARN, environ.get("RETAIL_GLUE_CRAWLER_ROLE", f"{prefix}-glue-crawler"), "RETAIL_GLUE_CRAWLER_ROLE"
+        ),
+        noncurrent_version_days=_int(environ, "RETAIL_NONCURRENT_VERSION_DAYS", 30),
+        quarantine_days=_int(environ, "RETAIL_QUARANTINE_DAYS", 90),
         glue_worker_type=_one_of(
             environ.get("RETAIL_GLUE_WORKER_TYPE", "G.1X"), GLUE_WORKER_TYPES, "RETAIL_GLUE_WORKER_TYPE"
         ),
@@ -271,7 +312,18 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         if environ.get("RETAIL_KMS_KEY")
         else None,
         glue_timeout_minutes=_int(environ, "RETAIL_GLUE_TIMEOUT_MINUTES", 480),
+        aurora_ca_bundle=_ca_bundle(environ.get("RETAIL_AURORA_CA_BUNDLE")),
     )
+
+
+def _ca_bundle(value: str | None) -> str | None:
+    """The absolute path of a CA bundle file, or None when unset."""
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"RETAIL_AURORA_CA_BUNDLE names no file: {value!r}")
+    return str(path.resolve())
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,9 @@ import pytest
 
 from glue_scripts.spark_session import configure_spark
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE, PROJECT_ROOT
+from retail_assets_tests.support.moto_account import moto_requests_over_tls
 
-pytest_plugins = ["retail_assets_tests.support.postgres_fixture"]
+pytest_plugins = ["retail_assets_tests.support.postgres_fixture", "retail_assets_tests.support.provision_harness"]
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
@@ -30,6 +31,13 @@ SYSTEM_TESTS = {
     ("test_aws_resources.py", "test_glue_run_gets_the_range_and_workers_and_reports_through_s3"),  # a Glue script
     ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _moto_requests_over_tls():
+    """Buckets are TLS-only; moto, which cannot tell, sees botocore's requests as TLS ones, as AWS does."""
+    with moto_requests_over_tls():
+        yield
 
 
 @pytest.fixture(scope="session")

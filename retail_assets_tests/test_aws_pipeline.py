@@ -121,8 +121,9 @@ def test_the_lake_on_s3_holds_the_rows_of_the_local_lake(runs, aws, landed):
     for zone, table in (("raw", "sales"), ("cleaned", "sales"), ("quarantine", "sales"), ("final", "daily_sales")):
         assert lake.rows_per_day(zone, table, DAYS) == local.rows_per_day(zone, table, DAYS), zone
     top_level = {key.split("/")[0] for key in lake.object_keys(aws.lake_bucket)}
-    # Pipes messages under their prefix, the replaced final days deleted, nothing else at the bucket root.
-    assert top_level == {"raw", "cleaned", "quarantine", "final", "glue", "dagster-pipes"}
+    # Pipes messages and the buckets' access logs under their prefixes, the replaced final days deleted, nothing
+    # else at the bucket root.
+    assert top_level == {"raw", "cleaned", "quarantine", "final", "glue", "dagster-pipes", "access-logs"}
     assert not [key for key in lake.object_keys(f"{aws.lake_bucket}/final") if "/_replaced-" in key]
 
 

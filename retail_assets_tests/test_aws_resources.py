@@ -377,6 +377,6 @@ def test_aurora_warehouse_reads_its_secret_by_name_or_arn_once_per_run_and_loads
 
 
 def test_aurora_secret_requires_tls_by_default_and_names_what_it_lacks():
-    assert "sslmode=require" in conninfo_from_secret({"host": "db", "username": "u", "password": "p"})
+    assert "sslmode=verify-full" in conninfo_from_secret({"host": "db", "username": "u", "password": "p"})
     with pytest.raises(ValueError, match="lacks password$"):
         conninfo_from_secret({"host": "db", "username": "u"})

@@ -4,29 +4,16 @@ The instance queues runs but launches none (max_concurrent_runs: 0): what is und
 the real daemon, asks for the run; the pipeline itself is tested elsewhere.
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 
 import dagster as dg
 from dagster._core.scheduler.instigation import InstigatorType
 
-from retail_assets.settings import PROJECT_ROOT
+from retail_assets_tests.support import dagster_dev
+from retail_assets_tests.support.dagster_dev import wait_for
 
 INTERVAL_SECONDS = 10  # shorter than the default 30 s to keep the test short; the mechanism is the same
 DAY = "2024-03-08"
-# Runs the rest of its command line in this Python with SIGINT and SIGTERM at their defaults, which a test runner
-# may have set to ignored (and ignored signals survive exec). A preexec_fn would do it too, but is unsafe in a
-# process with threads.
-DEFAULT_SIGNALS_THEN = (
-    "import os, signal, sys\n"
-    "for sig in (signal.SIGINT, signal.SIGTERM):\n"
-    "    signal.signal(sig, signal.SIG_DFL)\n"
-    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
-)
 INSTANCE_YAML = """
 concurrency:
   runs:
@@ -37,42 +24,22 @@ telemetry:
 
 
 def test_a_dropped_file_starts_a_run_of_its_day(tmp_path):
-    home, dagster_home = tmp_path / "retail", tmp_path / "retail" / "dagster"
-    dagster_home.mkdir(parents=True)
-    (dagster_home / "dagster.yaml").write_text(INSTANCE_YAML)
-    env = {
-        **os.environ,
-        "RETAIL_ENV": "local",
-        "RETAIL_TRIGGER": "sensor",
-        "RETAIL_TIMEZONE": "UTC",
-        "RETAIL_PARTITIONS_START": "2024-01-01",
-        "RETAIL_HOME": str(home),
-        "DAGSTER_HOME": str(dagster_home),
-        "RETAIL_SENSOR_INTERVAL_SECONDS": str(INTERVAL_SECONDS),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
-    dagster_dev = ["-m", "dagster", "dev", "--host", "127.0.0.1", "--port", str(free_port())]
-    command = [sys.executable, "-c", DEFAULT_SIGNALS_THEN, *dagster_dev]
-    with open(tmp_path / "dagster_dev.log", "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stop() ends dagster dev and all it started
-        )
-        try:
-            with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-                wait_for(lambda: landing_sensor_ticked(instance), 60, "the landing sensor's first tick", tmp_path)
-                dropped = time.monotonic()
-                day_folder = home / "landing" / "sales" / DAY
-                day_folder.mkdir(parents=True)
-                (day_folder / "store_1.csv").write_text("transaction_id,sold_at,store_id,product_id,quantity\n")
-                runs = wait_for(lambda: runs_of(instance, DAY), INTERVAL_SECONDS + 20, "a run of the day", tmp_path)
-                waited = time.monotonic() - dropped
-        finally:
-            stop(process)
+    home = tmp_path / "retail"
+    env = dagster_dev.environment(home, INSTANCE_YAML, INTERVAL_SECONDS)
+    dagster_home = home / "dagster"
+    log = tmp_path / "dagster_dev.log"
+    process = dagster_dev.start(env, log)
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            wait_for(lambda: landing_sensor_ticked(instance), 60, "the landing sensor's first tick", log)
+            dropped = time.monotonic()
+            day_folder = home / "landing" / "sales" / DAY
+            day_folder.mkdir(parents=True)
+            (day_folder / "store_1.csv").write_text("transaction_id,sold_at,store_id,product_id,quantity\n")
+            runs = wait_for(lambda: runs_of(instance, DAY), INTERVAL_SECONDS + 20, "a run of the day", log)
+            waited = time.monotonic() - dropped
+    finally:
+        dagster_dev.stop(process)
     assert len(runs) == 1 and runs[0].job_name == "sales_pipeline"
     # One interval, plus the daemon's 5 s loop and the tick itself.
     assert waited <= INTERVAL_SECONDS + 10, waited
@@ -89,36 +56,3 @@ def landing_sensor_ticked(instance: dg.DagsterInstance) -> bool:
 def runs_of(instance: dg.DagsterInstance, day: str) -> list[dg.DagsterRun]:
     """The runs of one business day."""
     return list(instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": day})))
-
-
-def wait_for(check, seconds: float, what: str, tmp_path):
-    """Poll check until it returns something truthy, or fail after seconds with dagster dev's log."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.5)
-    log = (tmp_path / "dagster_dev.log").read_text(errors="replace")
-    raise AssertionError(f"no {what} after {seconds} s; dagster dev said:\n{log[-5000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop dagster dev and everything it started (its process group), by its pid."""
-    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

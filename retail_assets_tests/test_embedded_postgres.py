@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import socket
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
-from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+from retail_assets.warehouse.embedded_server import SERVER_ROOT, EmbeddedPostgres
 
 
 @pytest.fixture
-def home() -> Iterator[Path]:
+def home(embedded_home: Path) -> Path:
     """A fresh home whose server is stopped and deleted afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="retail-pg-test-"))
-    try:
-        yield path
-    finally:
-        EmbeddedPostgres(path).stop()
-        shutil.rmtree(path, ignore_errors=True)
+    return embedded_home
 
 
 def _port(url: str) -> int:
@@ -38,10 +31,11 @@ def test_first_start_gives_a_working_retail_database(home: Path) -> None:
     url = server.url()
     assert urlsplit(url).hostname == "127.0.0.1"
     with psycopg.connect(url) as conn:
-        user, database, address = conn.execute(
-            "SELECT current_user, current_database(), host(inet_server_addr())"
+        user, database, address, superuser = conn.execute(
+            "SELECT current_user, current_database(), host(inet_server_addr()), rolsuper "
+            "FROM pg_roles WHERE rolname = current_user"
         ).fetchone()
-    assert (user, database, address) == ("retail", "retail", "127.0.0.1")
+    assert (user, database, address, superuser) == ("retail_loader", "retail", "127.0.0.1", False)
     assert server.running_pid() is not None
 
 
@@ -79,12 +73,16 @@ def test_taken_port_is_replaced_by_a_free_one(home: Path) -> None:
 def test_password_is_private_and_checked(home: Path) -> None:
     server = EmbeddedPostgres(home)
     url = server.url()
-    assert server.password_file.stat().st_mode & 0o777 == 0o600
+    for private in (server.password_file, server.pgpass_file):
+        assert private.stat().st_mode & 0o777 == 0o600
     password = server.password_file.read_text().strip()
     assert len(password) >= 24
-    assert password not in server.log_file.read_text()
+    passwords = [line.rsplit(":", 1)[1] for line in server.pgpass_file.read_text().splitlines()]
+    assert len(set(passwords)) == 3 and password in passwords
+    log = server.log_file.read_text()
+    assert not [secret for secret in passwords if secret in log or secret in url]
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        psycopg.connect(url.replace(password, "wrong-password"), connect_timeout=5)
+        psycopg.connect(make_conninfo(url, passfile=os.devnull, password="wrong-password"), connect_timeout=5)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="root-only behaviour")
@@ -92,9 +90,10 @@ def test_as_root_the_cluster_belongs_to_the_postgres_user(home: Path) -> None:
     server = EmbeddedPostgres(home)
     server.url()
     assert server.data_dir.stat().st_uid == pwd.getpwnam("postgres").pw_uid
-    assert all(parent.stat().st_mode & 0o001 for parent in server.data_dir.parents)
-    # Traverse only: the system user can reach the cluster but cannot list our folders.
-    assert server.root.stat().st_mode & 0o777 == 0o711
+    # The cluster is in a server folder of its own; home and our secrets stay closed to the system user.
+    assert server.cluster_dir.parent == SERVER_ROOT
+    assert server.home.stat().st_mode & 0o777 == 0o700
+    assert server.root.stat().st_mode & 0o777 == 0o700
 
 
 def test_concurrent_first_calls_initialise_and_start_once(home: Path) -> None:

@@ -7,9 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import boto3
-import botocore.awsrequest
 import pytest
-from moto import mock_aws
 
 from glue_scripts import clean_sales, ingest_sales
 from retail_assets.cli.main import main
@@ -19,72 +17,33 @@ from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
-from retail_assets.provisioning.iam_policies import GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
-from retail_assets.provisioning.provision import provision
+from retail_assets.provisioning.iam_policies import GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
+from retail_assets.provisioning.pipes_wheel import pipes_wheel
 from retail_assets.provisioning.provision_catalog import table_level
-from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments
-from retail_assets.settings import aws_settings_from, get_aws_settings
+from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments, wheel_key
+from retail_assets.settings import get_aws_settings
 from retail_assets.tables import DAILY_SALES_TABLE
+from retail_assets_tests.support.provision_harness import (
+    ACCOUNT,
+    AWS,
+    ENVIRONMENT,
+    REGION,
+    TIMEZONE,
+    UNIMPLEMENTED_UPDATES,
+    mutating,
+    run,
+)
 
-ACCOUNT, REGION, TIMEZONE = "123456789012", "eu-west-1", "America/New_York"
-ENVIRONMENT = {"RETAIL_AWS_PREFIX": "retail-test", "RETAIL_LAKE_PREFIX": "lakehouse/v1", "AWS_DEFAULT_REGION": REGION}
-AWS = aws_settings_from(ENVIRONMENT)
 SCRIPTS = {"ingest_sales": ingest_sales, "clean_sales": clean_sales}
 RUNTIME_ARGUMENTS = {"JOB_NAME", "start_date", "end_date"}  # passed per run, by Glue and by Dagster
 GLUE_OWN_ARGUMENTS = {
     "--extra-py-files",
     "--additional-python-modules",
+    "--python-modules-installer-option",
     "--job-bookmark-option",
     "--enable-metrics",
     "--enable-continuous-cloudwatch-log",
 }
-READ_ONLY = ("Get", "Head", "Describe", "List")
-# moto implements no UpdateJob, UpdateCrawler or UpdateWorkGroup: those calls are answered here, after botocore
-# has validated their parameters against the service model.
-UNIMPLEMENTED_UPDATES = {"UpdateJob", "UpdateCrawler", "UpdateWorkGroup"}
-
-
-@pytest.fixture
-def account(monkeypatch):
-    """An empty moto account in eu-west-1 with fake credentials; every AWS call made is recorded."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    calls: list[tuple[str, dict]] = []
-
-    def record(model, params, **_):
-        calls.append((model.name, dict(params)))
-
-    def answer_unimplemented(model, **_):
-        if model.name in UNIMPLEMENTED_UPDATES:
-            return botocore.awsrequest.AWSResponse("", 200, {}, None), {}
-        return None
-
-    make_client = boto3.session.Session.client
-
-    def recording_client(self, *args, **kwargs):
-        client = make_client(self, *args, **kwargs)
-        client.meta.events.register("before-parameter-build", record)
-        client.meta.events.register("before-call", answer_unimplemented)
-        return client
-
-    monkeypatch.setattr(boto3.session.Session, "client", recording_client)
-    with mock_aws():
-        yield calls
-
-
-def run(aws=AWS, iam_dir=None, dry_run=False):
-    """Provision, returning {resource: outcome} from the printed lines (the first line is a header)."""
-    lines: list[str] = []
-    provision(aws, TIMEZONE, iam_dir, dry_run, echo=lines.append)
-    return dict(line.split(": ", 1) for line in lines[1:])
-
-
-def mutating(calls) -> list[str]:
-    """The names of the calls that may change something."""
-    return [name for name, _ in calls if not name.startswith(READ_ONLY)]
 
 
 def test_provision_creates_everything(account, tmp_path):
@@ -92,6 +51,7 @@ def test_provision_creates_everything(account, tmp_path):
     secret = f"secret {AWS.aurora_secret}"
     assert outcomes.pop(secret) == "missing: create it (see README)"
     assert outcomes.pop(f"iam policy {tmp_path / GLUE_JOB_POLICY}") == "written"
+    assert outcomes.pop(f"iam policy {tmp_path / GLUE_CRAWLER_POLICY}") == "written"
     assert outcomes.pop(f"iam policy {tmp_path / RUNNER_POLICY}") == "written"
     assert set(outcomes.values()) == {"created"}
     lake = "s3://retail-test-lake/lakehouse/v1/"
@@ -102,6 +62,8 @@ def test_provision_creates_everything(account, tmp_path):
         "glue table retail_test_final.daily_sales",
         *(f"glue crawler retail-test-{zone}" for zone in ZONES),
         f"object {lake}glue/glue_scripts.zip",
+        f"object s3://retail-test-lake/{wheel_key(AWS, pipes_wheel())}",
+        "glue security configuration retail-test-glue",
         f"object {lake}glue/scripts/ingest_sales.py",
         f"object {lake}glue/scripts/clean_sales.py",
         "glue job retail-test-ingest-sales",
@@ -127,7 +89,7 @@ def test_provision_creates_everything(account, tmp_path):
     }
     for zone in ZONES:
         crawler = glue.get_crawler(Name=f"retail-test-{zone}")["Crawler"]
-        assert crawler["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-job"
+        assert crawler["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-crawler"
         assert crawler["DatabaseName"] == f"retail_test_{zone}"
         assert crawler["Targets"]["S3Targets"] == [{"Path": f"{lake}{zone}/", "Exclusions": ["**/_*", "**/_*/**"]}]
         assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
@@ -172,7 +134,11 @@ def test_provision_creates_everything(account, tmp_path):
         assert (definition["ExecutionClass"], definition["MaxRetries"], definition["Timeout"]) == ("STANDARD", 0, 480)
         arguments = definition["DefaultArguments"]
         assert arguments["--extra-py-files"] == f"{lake}glue/glue_scripts.zip"
-        assert arguments["--additional-python-modules"].startswith("dagster-pipes==1.")
+        wheel = pipes_wheel()
+        assert arguments["--additional-python-modules"] == f"s3://retail-test-lake/{wheel_key(AWS, wheel)}"
+        assert arguments["--python-modules-installer-option"] == "--no-index"
+        assert definition["SecurityConfiguration"] == "retail-test-glue"
+        assert definition["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-job"
         assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
         assert arguments["--enable-metrics"] == arguments["--enable-continuous-cloudwatch-log"] == "true"
         script = s3.get_object(Bucket="retail-test-lake", Key=f"lakehouse/v1/glue/scripts/{job}.py")["Body"].read()
@@ -230,7 +196,7 @@ def test_dry_run_on_an_empty_account_changes_nothing(account, tmp_path):
     assert boto3.client("s3").list_buckets()["Buckets"] == []
     assert boto3.client("glue").get_databases()["DatabaseList"] == []
     # The policy documents are local files, written in a dry run too: the roles come before the first real run.
-    assert sorted(path.name for path in tmp_path.iterdir()) == [RUNNER_POLICY, GLUE_JOB_POLICY]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [RUNNER_POLICY, GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY]
 
 
 def test_dry_run_reports_drift_and_a_real_run_updates_it(account, tmp_path):
@@ -245,7 +211,13 @@ def test_dry_run_reports_drift_and_a_real_run_updates_it(account, tmp_path):
             key: table[key] for key in ("Name", "TableType", "Parameters", "PartitionKeys", "StorageDescriptor")
         },
     )
-    changed = replace(AWS, glue_workers=5, athena_bytes_scanned_limit=10**9, glue_role="another-role")
+    changed = replace(
+        AWS,
+        glue_workers=5,
+        athena_bytes_scanned_limit=10**9,
+        glue_role="another-role",
+        glue_crawler_role="another-crawler-role",
+    )
     expected = {
         "bucket retail-test-lake": "update (versioning)",
         "glue table retail_test_final.daily_sales": "update (Columns)",
@@ -331,8 +303,13 @@ def test_iam_documents(tmp_path):
         f"arn:aws:s3:::retail-test-lake/lakehouse/v1/{zone}/*" for zone in ("raw", "cleaned", "quarantine")
     ]
     assert jobs["DagsterPipes"]["Resource"] == ["arn:aws:s3:::retail-test-lake/lakehouse/v1/dagster-pipes/*"]
-    assert "glue:CreateTable" in jobs["CrawlerCatalog"]["Action"]
-    assert jobs["GlueLogs"]["Resource"][0] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/*"
+    assert "CrawlerCatalog" not in jobs  # the catalog is the crawlers'
+    crawlers = by_sid(json.loads((tmp_path / GLUE_CRAWLER_POLICY).read_text()))
+    assert "glue:CreateTable" in crawlers["CrawlerCatalog"]["Action"]
+    assert "ReadLanding" not in crawlers and "WriteJobZones" not in crawlers
+    assert jobs["GlueLogs"]["Resource"][0] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/jobs/*"
+    assert crawlers["GlueLogs"]["Resource"][0] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/crawlers*"
+    assert "logs:AssociateKmsKey" in jobs["GlueLogs"]["Action"]  # the KMS key encrypts the job logs
     assert jobs["LakeKmsKey"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
 
     runs = by_sid(runner)
@@ -374,5 +351,5 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    assert out.splitlines()[-1] == "18 would create, 0 would update, 0 unchanged, 2 written"
+    assert out.splitlines()[-1] == "20 would create, 0 would update, 0 unchanged, 3 written"
     assert mutating(account) == []

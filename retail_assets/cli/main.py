@@ -1,6 +1,7 @@
 """`retail-assets`: generate and land sales files, run the demo, reach the warehouse, provision AWS."""
 
 import argparse
+import os
 import sys
 
 from retail_assets.cli import (
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    # What the commands create (landing files, the lake, the warehouse's secrets) is this user's alone.
+    os.umask(0o077)
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

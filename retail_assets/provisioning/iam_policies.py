@@ -1,4 +1,4 @@
-"""Least-privilege IAM policy documents: the Glue job role (jobs and crawlers) and the Dagster runner."""
+"""Least-privilege IAM policy documents: the Glue job role, the Glue crawler role and the Dagster runner."""
 
 import json
 from pathlib import Path
@@ -11,6 +11,7 @@ from retail_assets.provisioning.changes import Changes
 from retail_assets.settings import AwsSettings
 
 GLUE_JOB_POLICY = "glue-job-policy.json"
+GLUE_CRAWLER_POLICY = "glue-crawler-policy.json"
 RUNNER_POLICY = "dagster-runner-policy.json"
 JOB_ZONES = ("raw", "cleaned", "quarantine")  # the zones the Glue jobs write; final is Athena's
 S3_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
@@ -74,19 +75,51 @@ class Arns:
         return secret if secret.startswith("arn:") else self.account.arn("secretsmanager", f"secret:{secret}-??????")
 
 
+def glue_logs(account: Account, log_groups: str, kms_key: str | None) -> dict:
+    """Writing to the log groups named by a pattern (and, with a KMS key, associating it, as Glue's encryption does)."""
+    arn = account.arn("logs", f"log-group:{log_groups}")
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    return statement("GlueLogs", actions + (["logs:AssociateKmsKey"] if kms_key else []), [arn, f"{arn}:log-stream:*"])
+
+
+# PutMetricData has no resource-level permissions: "*" is the only resource it accepts, so the statement is
+# narrowed to Glue's namespace instead.
+GLUE_METRICS = statement(
+    "GlueMetrics", ["cloudwatch:PutMetricData"], ["*"], {"StringEquals": {"cloudwatch:namespace": "Glue"}}
+)
+
+
 def glue_job_policy(aws: AwsSettings, account: Account) -> dict:
-    """For the role jobs and crawlers share: jobs read landing, write raw/cleaned/quarantine; crawlers read all."""
+    """For the jobs' role: read landing and raw, write raw/cleaned/quarantine, Pipes; no catalog."""
     arns = Arns(aws, account)
-    log_groups = account.arn("logs", "log-group:/aws-glue/*")
     return {
         "Version": "2012-10-17",
         "Statement": [
             statement("ListBuckets", S3_LIST, arns.buckets()),
             statement("ReadLanding", ["s3:GetObject"], arns.landing_objects()),
-            statement("ReadLakeZones", ["s3:GetObject"], arns.lake_objects(*arns.zones(ZONES))),
+            statement("ReadLakeZones", ["s3:GetObject"], arns.lake_objects(*arns.zones(JOB_ZONES))),
             statement("WriteJobZones", S3_WRITE, arns.lake_objects(*arns.zones(JOB_ZONES))),
             statement("ReadScripts", ["s3:GetObject"], arns.lake_objects(aws.scripts_prefix)),
+            # Per run would be narrower, but IAM cannot say it: every run of a job acts with the same role
+            # session, and a run's Pipes keys get their random name only when Dagster starts it.
             statement("DagsterPipes", ["s3:GetObject", "s3:PutObject"], arns.lake_objects(aws.pipes_prefix)),
+            # Glue names a job's groups /aws-glue/jobs/output, error, logs-v2 (with a security configuration:
+            # /aws-glue/jobs/<configuration>-role/<role>/...).
+            glue_logs(account, "/aws-glue/jobs/*", aws.kms_key),
+            GLUE_METRICS,
+            *arns.kms(),
+        ],
+    }
+
+
+def glue_crawler_policy(aws: AwsSettings, account: Account) -> dict:
+    """For the crawlers' role: read every lake zone and write their tables in the catalog; no landing, no writes."""
+    arns = Arns(aws, account)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement("ListBuckets", S3_LIST, arns.buckets()),
+            statement("ReadLakeZones", ["s3:GetObject"], arns.lake_objects(*arns.zones(ZONES))),
             statement(
                 "CrawlerCatalog",
                 [
@@ -108,19 +141,8 @@ def glue_job_policy(aws: AwsSettings, account: Account) -> dict:
                 ],
                 arns.catalog(),
             ),
-            statement(
-                "GlueLogs",
-                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                [log_groups, f"{log_groups}:log-stream:*"],
-            ),
-            # PutMetricData has no resource-level permissions: "*" is the only resource it accepts, so the
-            # statement is narrowed to Glue's namespace instead.
-            statement(
-                "GlueMetrics",
-                ["cloudwatch:PutMetricData"],
-                ["*"],
-                {"StringEquals": {"cloudwatch:namespace": "Glue"}},
-            ),
+            # /aws-glue/crawlers, or /aws-glue/crawlers-role/<role>-<configuration> with a security configuration.
+            glue_logs(account, "/aws-glue/crawlers*", aws.kms_key),
             *arns.kms(),
         ],
     }
@@ -186,8 +208,12 @@ def runner_policy(aws: AwsSettings, account: Account) -> dict:
 
 
 def write_policies(changes: Changes, aws: AwsSettings, account: Account, iam_dir: Path) -> None:
-    """Write both documents into iam_dir, each only when its content changed (in a dry run too: local files)."""
-    documents = {GLUE_JOB_POLICY: glue_job_policy(aws, account), RUNNER_POLICY: runner_policy(aws, account)}
+    """Write the documents into iam_dir, each only when its content changed (in a dry run too: local files)."""
+    documents = {
+        GLUE_JOB_POLICY: glue_job_policy(aws, account),
+        GLUE_CRAWLER_POLICY: glue_crawler_policy(aws, account),
+        RUNNER_POLICY: runner_policy(aws, account),
+    }
     iam_dir.mkdir(parents=True, exist_ok=True)
     for filename, document in documents.items():
         path, text = iam_dir / filename, json.dumps(document, indent=2) + "\n"

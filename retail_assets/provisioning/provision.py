@@ -9,6 +9,7 @@ from retail_assets.provisioning.changes import Changes
 from retail_assets.provisioning.iam_policies import write_policies
 from retail_assets.provisioning.provision_catalog import ensure_crawlers, ensure_databases, ensure_final_table
 from retail_assets.provisioning.provision_glue import ensure_glue_jobs
+from retail_assets.provisioning.provision_glue_security import ensure_security_configuration
 from retail_assets.provisioning.provision_services import check_secret, ensure_topic, ensure_workgroup
 from retail_assets.provisioning.provision_storage import ensure_buckets
 from retail_assets.settings import AwsSettings
@@ -22,6 +23,7 @@ def provision(
     echo(f"{'Dry run in' if dry_run else 'Provisioning'} account {account.id}, {account.region}")
     changes = Changes(dry_run, echo)
     ensure_buckets(changes, aws, account)  # first: the scripts and the results go into the lake bucket
+    ensure_security_configuration(changes, aws, account)  # before the crawlers and jobs that name it
     ensure_databases(changes, aws, account)
     ensure_final_table(changes, aws, account)
     ensure_crawlers(changes, aws, account)

@@ -55,7 +55,8 @@ def ensure_databases(changes: Changes, aws: AwsSettings, account: Account) -> No
 def crawler_definition(aws: AwsSettings, account: Account, zone: str) -> dict:
     """What CreateCrawler and UpdateCrawler take for a zone's crawler (its name aside)."""
     return {
-        "Role": account.role_arn(aws.glue_role),
+        "Role": account.role_arn(aws.glue_crawler_role),
+        "CrawlerSecurityConfiguration": aws.glue_security_configuration,
         "DatabaseName": aws.database(zone),
         "Description": f"Retail sales lake, {zone} zone: one table per folder",
         "Targets": {"S3Targets": [{"Path": zone_uri(aws, zone), "Exclusions": CRAWLER_EXCLUSIONS}]},
@@ -72,6 +73,7 @@ def crawler_state(crawler: dict) -> dict:
     """The fields of a crawler provision sets, compared by meaning (role by name, configuration as JSON)."""
     return {
         "Role": role_name(crawler["Role"]),
+        "CrawlerSecurityConfiguration": crawler.get("CrawlerSecurityConfiguration"),
         "DatabaseName": crawler.get("DatabaseName"),
         "Description": crawler.get("Description"),
         "Targets": {
@@ -89,7 +91,7 @@ def crawler_state(crawler: dict) -> dict:
 
 
 def ensure_crawlers(changes: Changes, aws: AwsSettings, account: Account) -> None:
-    """One crawler per lake zone, with the Glue role (crawlers and jobs share it)."""
+    """One crawler per lake zone, with the crawlers' role and the Glue security configuration."""
     glue = account.client("glue")
     for zone in ZONES:
         name, definition = aws.crawler(zone), crawler_definition(aws, account, zone)

@@ -1,14 +1,15 @@
 """Glue jobs: the scripts and the glue_scripts package they import uploaded to the lake bucket, one job each."""
 
+import base64
 import hashlib
 import io
 import zipfile
-from importlib.metadata import version
 from pathlib import Path
 
 from retail_assets.defs.resources.glue import GLUE_JOBS, GLUE_SCRIPTS_DIR, script_path
 from retail_assets.provisioning.account import Account, role_name
 from retail_assets.provisioning.changes import Changes, found
+from retail_assets.provisioning.pipes_wheel import Wheel, pipes_wheel
 from retail_assets.settings import AwsSettings
 
 GLUE_VERSION = "5.0"
@@ -41,6 +42,11 @@ def package_zip() -> bytes:
     return buffer.getvalue()
 
 
+def wheel_key(aws: AwsSettings, wheel: Wheel) -> str:
+    """Where a wheel is uploaded: under its SHA-256, so a job names the exact bytes it installs."""
+    return f"{aws.scripts_prefix}wheels/sha256-{wheel.sha256}/{wheel.filename}"
+
+
 def static_job_arguments(aws: AwsSettings, job: str, timezone: str) -> dict[str, str]:
     """A script's arguments that are the same for every run (the dates come per run), by name."""
     # The URIs the assets pass at run time (S3Lake's landing_uri and table_uri), so a console run does the same.
@@ -61,20 +67,24 @@ def static_job_arguments(aws: AwsSettings, job: str, timezone: str) -> dict[str,
 def job_definition(aws: AwsSettings, account: Account, job: str, timezone: str) -> dict:
     """What CreateJob and UpdateJob take for a script's job (its name aside)."""
     lake = f"s3://{aws.lake_bucket}/"
+    wheel = pipes_wheel()
     return {
         "Description": f"Retail sales: glue_scripts/{job}.py, started by Dagster through Pipes",
         "Role": account.role_arn(aws.glue_role),
         "Command": {"Name": "glueetl", "ScriptLocation": lake + script_key(aws, job), "PythonVersion": "3"},
         "DefaultArguments": {
             "--extra-py-files": lake + package_key(aws),
-            # The scripts talk to Dagster through Pipes: the same version as this side of the pipe.
-            "--additional-python-modules": f"dagster-pipes=={version('dagster-pipes')}",
+            # The scripts talk to Dagster through Pipes: this side's version, from the wheel provision uploaded
+            # under its hash, never from PyPI at job start.
+            "--additional-python-modules": lake + wheel_key(aws, wheel),
+            "--python-modules-installer-option": "--no-index",
             # Dagster decides which days a run processes; a bookmark would skip the files of a rerun.
             "--job-bookmark-option": "job-bookmark-disable",
             "--enable-metrics": "true",
             "--enable-continuous-cloudwatch-log": "true",
             **{f"--{name}": value for name, value in static_job_arguments(aws, job, timezone).items()},
         },
+        "SecurityConfiguration": aws.glue_security_configuration,
         "GlueVersion": GLUE_VERSION,
         "WorkerType": aws.glue_worker_type,
         "NumberOfWorkers": aws.glue_workers,
@@ -101,8 +111,10 @@ def ensure_object(changes: Changes, s3, bucket: str, key: str, body: bytes) -> N
     head = found(lambda: s3.head_object(Bucket=bucket, Key=key), "404", "NoSuchKey", "NoSuchBucket")
 
     def put(fields: list[str] | None = None) -> None:
-        # The MD5 goes in the metadata: under SSE-KMS an object's ETag is not the MD5 of its content.
-        s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata={"md5": md5})
+        # The MD5 goes in the metadata: under SSE-KMS an object's ETag is not the MD5 of its content. S3 checks
+        # the SHA-256 on upload and keeps it with the object.
+        checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata={"md5": md5}, ChecksumSHA256=checksum)
 
     current = None if head is None else {"md5": head.get("Metadata", {}).get("md5")}
     changes.ensure("object", f"s3://{bucket}/{key}", current, {"md5": md5}, put, put)
@@ -112,6 +124,8 @@ def ensure_glue_jobs(changes: Changes, aws: AwsSettings, account: Account, timez
     """The package, then each script and its job."""
     s3, glue = account.client("s3"), account.client("glue")
     ensure_object(changes, s3, aws.lake_bucket, package_key(aws), package_zip())
+    wheel = pipes_wheel()
+    ensure_object(changes, s3, aws.lake_bucket, wheel_key(aws, wheel), wheel.content)
     for job in GLUE_JOBS:
         ensure_object(changes, s3, aws.lake_bucket, script_key(aws, job), Path(script_path(job)).read_bytes())
         name, definition = aws.job(job), job_definition(aws, account, job, timezone)

@@ -9,10 +9,17 @@ from retail_assets.settings import AwsSettings
 ATHENA_ENGINE = "Athena engine version 3"
 
 
+def result_encryption(aws: AwsSettings) -> dict:
+    """How Athena encrypts query results: with the KMS key when there is one, else SSE-S3."""
+    if aws.kms_key:
+        return {"EncryptionOption": "SSE_KMS", "KmsKey": aws.kms_key}
+    return {"EncryptionOption": "SSE_S3"}
+
+
 def workgroup_configuration(aws: AwsSettings) -> dict:
-    """The workgroup's enforced configuration: result location, per-query scan limit, engine 3, metrics."""
+    """The workgroup's enforced configuration: encrypted result location, per-query scan limit, engine 3, metrics."""
     return {
-        "ResultConfiguration": {"OutputLocation": aws.athena_output},
+        "ResultConfiguration": {"OutputLocation": aws.athena_output, "EncryptionConfiguration": result_encryption(aws)},
         # Enforced: a client cannot send results elsewhere or lift the scan limit.
         "EnforceWorkGroupConfiguration": True,
         "PublishCloudWatchMetricsEnabled": True,
@@ -27,6 +34,7 @@ def workgroup_state(workgroup: dict) -> dict:
     return {
         "State": workgroup.get("State"),
         "OutputLocation": configuration.get("ResultConfiguration", {}).get("OutputLocation"),
+        "EncryptionConfiguration": configuration.get("ResultConfiguration", {}).get("EncryptionConfiguration"),
         "EnforceWorkGroupConfiguration": configuration.get("EnforceWorkGroupConfiguration"),
         "PublishCloudWatchMetricsEnabled": configuration.get("PublishCloudWatchMetricsEnabled"),
         "BytesScannedCutoffPerQuery": configuration.get("BytesScannedCutoffPerQuery"),
@@ -72,16 +80,22 @@ def ensure_workgroup(changes: Changes, aws: AwsSettings, account: Account) -> No
 
 
 def ensure_topic(changes: Changes, aws: AwsSettings, account: Account) -> None:
-    """The SNS topic failure alerts are published to."""
+    """The SNS topic failure alerts are published to, encrypted at rest with the KMS key when there is one."""
     sns = account.client("sns")
     arn = account.arn("sns", aws.alert_topic)
     current = found(lambda: sns.get_topic_attributes(TopicArn=arn), "NotFound")
+    desired = {"KmsMasterKeyId": aws.kms_key} if aws.kms_key else {}
+
+    def update(fields: list[str]) -> None:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="KmsMasterKeyId", AttributeValue=aws.kms_key)
+
     changes.ensure(
         "sns topic",
         aws.alert_topic,
-        None if current is None else {},
-        {},
-        lambda: sns.create_topic(Name=aws.alert_topic),
+        None if current is None else {key: current["Attributes"].get(key) for key in desired},
+        desired,
+        lambda: sns.create_topic(Name=aws.alert_topic, Attributes=desired),
+        update,
     )
 
 

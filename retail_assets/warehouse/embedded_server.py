@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import hashlib
 import logging
 import os
 import pwd
@@ -11,20 +12,33 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
+from retail_assets.warehouse.private_paths import (
+    UnsafePath,
+    private_dir,
+    read_private_file,
+    remove_tree,
+    replace_file,
+    write_new_file,
+)
+from retail_assets.warehouse.roles import ADMIN, LOADER, ensure_pgpass, ensure_roles, grant_database
+
 log = logging.getLogger(__name__)
 
-ROLE = "retail"
 DATABASE = "retail"
 SYSTEM_USER = "postgres"
+# As root, the cluster lives here, in a folder made for the system user: RETAIL_HOME and its parents stay closed.
+SERVER_ROOT = Path("/var/lib/retail-assets")
 READY_TIMEOUT_S = 60.0
 # Longest Unix socket path the kernel accepts (sun_path is 108 bytes with its NUL).
 _MAX_SOCKET_PATH = 107
@@ -85,33 +99,38 @@ def _conf_quote(value: str) -> str:
 
 
 class EmbeddedPostgres:
-    """A PostgreSQL server on 127.0.0.1 whose cluster, port, password and log live under `home`/postgres."""
+    """A PostgreSQL server on 127.0.0.1 whose secrets, port and lock live under `home`/postgres."""
 
     def __init__(self, home: Path) -> None:
-        self.root = Path(home).absolute() / "postgres"
-        self.data_dir = self.root / "data"
-        self.socket_dir = self.root / "run"
-        self.log_file = self.root / "server.log"
-        self.password_file = self.root / "password"
+        self.home = Path(home).absolute()
+        self.root = self.home / "postgres"
+        self.password_file = self.root / "password"  # the superuser's
+        self.pgpass_file = self.root / "pgpass"  # every role's, for libpq (URLs carry no password)
         self.port_file = self.root / "port"
         self.lock_file = self.root / "lock"
+        # Root cannot run PostgreSQL: the cluster then goes to a server folder the system user owns.
+        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
+        self.cluster_dir = SERVER_ROOT / digest if self._as_root() else self.root
+        self.data_dir = self.cluster_dir / "data"
+        self.socket_dir = self.cluster_dir / "run"
+        self.log_file = self.cluster_dir / "server.log"
 
     @cached_property
     def bin_dir(self) -> Path:
         """Where this server's PostgreSQL binaries are, looked up on first use."""
         return find_bin_dir()
 
-    def url(self) -> str:
-        """Start the server if needed (initialising it on first use) and return the retail database URL."""
+    def url(self, role: str = LOADER) -> str:
+        """Start the server if needed (initialising it on first use) and return role's URL for database retail."""
         with self._locked():
             if not (self.data_dir / "PG_VERSION").is_file():
                 self._initdb()
+            passwords = ensure_pgpass(self.pgpass_file, read_private_file(self.password_file).strip())
             port = self._running_port()
             if port is None:
                 port = self._start()
-            url = self._url(port)
-            self._ensure_database(port)
-        return url
+            self._set_up(port, passwords)
+        return self._url(port, role)
 
     def stop(self) -> None:
         """Stop the server if it is running (fast shutdown: open sessions are disconnected)."""
@@ -122,6 +141,11 @@ class EmbeddedPostgres:
                 self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
                 log.info("Stopped embedded PostgreSQL in %s", self.data_dir)
 
+    def remove(self) -> None:
+        """Stop the server and delete its cluster (the server folder too, when it is outside home)."""
+        self.stop()
+        remove_tree(self.cluster_dir)
+
     def running_pid(self) -> int | None:
         """PID of the running postmaster, or None."""
         if self._running_port() is None:
@@ -131,10 +155,13 @@ class EmbeddedPostgres:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold an exclusive lock on this home so that concurrent processes never both initdb or start."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        # The system user must traverse this folder to reach data/ and run/, never list or read it.
-        self.root.chmod(0o711 if self._as_root() else 0o700)
-        with open(self.lock_file, "a") as handle:
+        private_dir(self.home)
+        private_dir(self.root)
+        if self._as_root():
+            private_dir(SERVER_ROOT, 0o711)  # the system user traverses it, never lists it
+            private_dir(self.cluster_dir, 0o711)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -165,30 +192,22 @@ class EmbeddedPostgres:
             )
             return pwd.getpwnam(SYSTEM_USER)
 
-    def _give_to_system_user(self, *paths: Path) -> None:
-        """Make paths owned by the system user when running as root."""
+    def _server_owner(self) -> tuple[int, int]:
+        """(uid, gid) the cluster's files belong to: the system user as root, else us."""
         if self._as_root():
             user = self._system_user()
-            for path in paths:
-                os.chown(path, user.pw_uid, user.pw_gid)
+            return user.pw_uid, user.pw_gid
+        return os.geteuid(), os.getegid()
 
-    def _open_ancestors(self) -> None:
-        """As root, let the system user traverse (o+x only) every ancestor of our folder that forbids it."""
-        for directory in self.root.parents:
-            mode = directory.stat().st_mode
-            if not mode & 0o001:
-                directory.chmod(mode | 0o001)
-                log.info(
-                    "Added o+x (traverse only) to %s so that user %r can reach the cluster", directory, SYSTEM_USER
-                )
-
-    def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _pg(
+        self, tool: str, *args: str, check: bool = True, stdin: int | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a PostgreSQL tool, as the system user when we are root."""
         command = [str(self.bin_dir / tool), *args]
         if self._as_root():
             command = ["runuser", "-u", self._system_user().pw_name, "--", *command]
-        # cwd: the system user may not be allowed into our current directory (e.g. /root).
-        done = subprocess.run(command, cwd=self.root, capture_output=True, text=True, check=False)
+        # cwd: the system user may enter the cluster folder, not our current directory (e.g. /root).
+        done = subprocess.run(command, cwd=self.cluster_dir, stdin=stdin, capture_output=True, text=True, check=False)
         if check and done.returncode != 0:
             raise RuntimeError(
                 f"{tool} {args[0] if args else ''} failed (exit {done.returncode}): "
@@ -197,45 +216,30 @@ class EmbeddedPostgres:
         return done
 
     def _initdb(self) -> None:
-        """Create the cluster: role retail with a fresh random password, scram-sha-256, 127.0.0.1 only."""
+        """Create the cluster: superuser retail with a fresh random password, scram-sha-256, 127.0.0.1 only."""
         log.info("Initialising embedded PostgreSQL cluster in %s", self.data_dir)
-        if self._as_root():
-            self._system_user()
-            self._open_ancestors()
-        if self.data_dir.exists():
-            shutil.rmtree(self.data_dir)  # a half-made cluster from an interrupted initdb
-        self.data_dir.mkdir(mode=0o700)
-        self.socket_dir.mkdir(mode=0o755, exist_ok=True)
-        self.log_file.touch(mode=0o640)
-        self._give_to_system_user(self.data_dir, self.socket_dir, self.log_file)
-
+        uid, gid = self._server_owner()
+        remove_tree(self.data_dir)  # a half-made cluster from an interrupted initdb
+        private_dir(self.data_dir, 0o700, uid)
+        private_dir(self.socket_dir, 0o700, uid)
+        self._ensure_log_file(uid, gid)
         password = secrets.token_urlsafe(24)
-        self.password_file.unlink(missing_ok=True)
-        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(password)
-        # initdb runs as the system user, which must not read our password file: hand it a copy.
-        pwfile = self.data_dir.parent / "initdb-password"
-        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(password)
-        self._give_to_system_user(pwfile)
-        try:
-            self._pg(
-                "initdb",
-                "-D",
-                str(self.data_dir),
-                "-U",
-                ROLE,
-                f"--pwfile={pwfile}",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--auth=scram-sha-256",
-            )
-        finally:
-            pwfile.unlink(missing_ok=True)
-
+        self.password_file.unlink(missing_ok=True)  # unlink removes a planted link itself, not what it names
+        self.pgpass_file.unlink(missing_ok=True)  # its other roles' passwords belong to the old cluster
+        write_new_file(self.password_file, password)
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            ADMIN,
+            "--pwfile=/dev/stdin",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--auth=scram-sha-256",
+            stdin=self._password_pipe(password, uid, gid),
+        )
         socket_path = str(self.socket_dir / ".s.PGSQL.65535")
         # Unix sockets are a convenience for psql; a path too long for the kernel would stop the server.
         sockets = str(self.socket_dir) if len(socket_path) <= _MAX_SOCKET_PATH else ""
@@ -251,6 +255,23 @@ class EmbeddedPostgres:
             "host  all all 127.0.0.1/32 scram-sha-256\n"
         )
 
+    def _ensure_log_file(self, uid: int, gid: int) -> None:
+        """The server log: created new for the server's owner, or an existing regular file of theirs."""
+        if not os.path.lexists(self.log_file):
+            write_new_file(self.log_file, "", (uid, gid))
+            return
+        info = os.lstat(self.log_file)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != uid:
+            raise UnsafePath(f"{self.log_file} is not a regular file of uid {uid}: remove it and retry")
+
+    def _password_pipe(self, password: str, uid: int, gid: int) -> int:
+        """A pipe holding password for initdb's --pwfile=/dev/stdin: the password is in no file at all."""
+        read_end, write_end = os.pipe()
+        os.fchown(read_end, uid, gid)  # the system user must be allowed to reopen it as /dev/stdin
+        os.write(write_end, f"{password}\n".encode())
+        os.close(write_end)
+        return read_end
+
     def _running_port(self) -> int | None:
         """Port of the running postmaster of this cluster, or None if it is not running."""
         if self._pg("pg_ctl", "status", "-D", str(self.data_dir), check=False).returncode != 0:
@@ -260,20 +281,18 @@ class EmbeddedPostgres:
 
     def _choose_port(self) -> int:
         """The remembered port if still free, else a new free one, remembered for next time."""
-        if self.port_file.is_file():
-            remembered = int(self.port_file.read_text().strip())
+        if self.port_file.exists() or self.port_file.is_symlink():
+            remembered = int(read_private_file(self.port_file).strip())
             if _port_is_free(remembered):
                 return remembered
             log.info("Port %d is taken by another process; choosing another", remembered)
         port = _free_port()
-        self.port_file.write_text(f"{port}\n")
+        replace_file(self.port_file, f"{port}\n")
         return port
 
     def _start(self) -> int:
         """Start the postmaster and wait until it accepts connections; return its port."""
         port = self._choose_port()
-        if self._as_root():
-            self._open_ancestors()  # an ancestor may have been re-tightened since initdb
         log.info(
             "Starting embedded PostgreSQL on 127.0.0.1:%d (data in %s, log in %s)", port, self.data_dir, self.log_file
         )
@@ -299,7 +318,7 @@ class EmbeddedPostgres:
         """Retry connecting until the server answers or the deadline passes."""
         while True:
             try:
-                with psycopg.connect(self._url(port, "postgres"), connect_timeout=5):
+                with psycopg.connect(self._admin_url(port, "postgres"), connect_timeout=5):
                     return
             except psycopg.OperationalError as exc:
                 if time.monotonic() > deadline:
@@ -309,18 +328,22 @@ class EmbeddedPostgres:
                     ) from exc
                 time.sleep(0.2)
 
-    def _ensure_database(self, port: int) -> None:
-        """Create database retail if missing (role retail is the cluster's bootstrap superuser)."""
-        with psycopg.connect(self._url(port, "postgres"), autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-                return
-            # Identifiers come from constants; CREATE DATABASE cannot take bound parameters.
-            conn.execute(f'CREATE DATABASE "{DATABASE}" OWNER "{ROLE}"')
+    def _set_up(self, port: int, passwords: dict[str, str]) -> None:
+        """As the superuser: the roles, database retail owned by the loader, the analyst's grants."""
+        ensure_roles(self._admin_url(port, "postgres"), passwords)
+        with psycopg.connect(self._admin_url(port, "postgres"), autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+                # Identifiers come from constants; CREATE DATABASE cannot take bound parameters.
+                conn.execute(f'CREATE DATABASE "{DATABASE}" OWNER "{LOADER}"')
+        grant_database(self._admin_url(port, DATABASE), DATABASE)
 
-    def _url(self, port: int, database: str = DATABASE) -> str:
-        """Connection URL for `database` (the password is URL-safe by construction)."""
-        password = self.password_file.read_text().strip()
-        return f"postgresql://{ROLE}:{password}@127.0.0.1:{port}/{database}"
+    def _admin_url(self, port: int, database: str) -> str:
+        """The superuser's URL, for set-up."""
+        return self._url(port, ADMIN, database)
+
+    def _url(self, port: int, role: str, database: str = DATABASE) -> str:
+        """role's URL: the password stays in the 0600 password file it names, out of every command line."""
+        return f"postgresql://{role}@127.0.0.1:{port}/{database}?passfile={quote(str(self.pgpass_file))}"
 
     def _log_tail(self, lines: int = 30) -> str:
         """Last lines of the server log, for error messages."""

@@ -5,6 +5,7 @@ import logging
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from psycopg.conninfo import conninfo_to_dict
 
 from retail_assets.defs.resources.aws.clients import AwsClients
+from retail_assets.warehouse.roles import pgpass_passwords
 
 REGION = "eu-west-1"
 
@@ -90,7 +92,42 @@ def store_aurora_secret(name: str, url: str) -> str:
         "port": int(parts.get("port", 5432)),
         "dbname": parts["dbname"],
         "username": parts["user"],
-        "password": parts.get("password", ""),
+        # The embedded server's URLs name a password file instead of holding the password.
+        "password": parts.get("password") or pgpass_passwords(Path(parts["passfile"]))[parts["user"]],
         "sslmode": "disable",
     }
     return boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(secret))["ARN"]
+
+
+INSECURE_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def evaluate_bucket_policy(bucket, action: str, resource: str, secure_transport: bool):
+    """moto's verdict on a request to bucket, told whether it came over TLS (moto itself never says)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy.decode())
+    # moto evaluates no Bool condition (it would apply the statement to every request): a statement for plain
+    # HTTP requests only is left out of a TLS request's evaluation, as AWS leaves it out.
+    if secure_transport:
+        policy["Statement"] = [s for s in policy["Statement"] if s.get("Condition") != INSECURE_ONLY]
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+@contextmanager
+def moto_requests_over_tls() -> Iterator[None]:
+    """Make moto see its requests as TLS ones, as botocore's are on AWS.
+
+    moto ignores aws:SecureTransport, so a bucket's TLS-only policy would deny every request; with this, moto
+    judges them as AWS judges an HTTPS request.
+    """
+    from moto.s3.models import FakeBucket
+
+    original = FakeBucket.get_permission
+    FakeBucket.get_permission = lambda bucket, action, resource: evaluate_bucket_policy(bucket, action, resource, True)
+    try:
+        yield
+    finally:
+        FakeBucket.get_permission = original

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
+from retail_assets.warehouse.roles import ADMIN
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,21 @@ def postgres_url() -> Iterator[str]:
     home = Path(tempfile.mkdtemp(prefix="retail-pg-"))
     server = EmbeddedPostgres(home)
     try:
-        yield server.url()
+        # The superuser's: tests create and drop databases; the pipeline itself loads as the loader role.
+        yield server.url(ADMIN)
     finally:
-        server.stop()
+        server.remove()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def embedded_home() -> Iterator[Path]:
+    """A fresh home for an embedded server of the test's own, stopped and deleted with its cluster afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="retail-pg-test-"))
+    try:
+        yield path
+    finally:
+        if (path / "postgres").is_symlink():  # a test planted it: never delete through it
+            (path / "postgres").unlink()
+        EmbeddedPostgres(path).remove()
+        shutil.rmtree(path, ignore_errors=True)

@@ -11,6 +11,7 @@ from retail_assets.dagster_private import (
     SerializableErrorInfo,
 )
 from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
+from retail_assets.redaction import redact
 from retail_assets.settings import Settings
 
 
@@ -70,7 +71,8 @@ def failure_text(context: dg.RunFailureSensorContext) -> str:
     run_error = getattr(event.event_specific_data, "error", None)
     if not step_failures and run_error is not None:
         lines.append(error_chain(run_error))  # the run failed outside any step (launch, run worker)
-    return "\n".join(lines)
+    # An error may quote a connection string; the alert leaves this machine.
+    return redact("\n".join(lines))
 
 
 def error_chain(error: SerializableErrorInfo | None) -> str:

@@ -76,7 +76,7 @@ def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict
             databases=databases,
             output_location=aws.athena_output,
         ),
-        "warehouse": AuroraWarehouse(clients=clients, secret_id=aws.aurora_secret),
+        "warehouse": AuroraWarehouse(clients=clients, secret_id=aws.aurora_secret, ca_bundle=aws.aurora_ca_bundle),
         "alerts": SnsAlerts(clients=clients, topic=aws.alert_topic),
         "pipeline": pipeline_settings(settings),
     }

@@ -1,0 +1,87 @@
+"""Start `dagster dev` the way a user does, with signals reset, and stop it (and all it started) by its own pid."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from retail_assets.settings import PROJECT_ROOT
+
+# Runs the rest of its command line in this Python with SIGINT and SIGTERM at their defaults, which a test runner
+# may have set to ignored (and ignored signals survive exec). A preexec_fn would do it too, but is unsafe in a
+# process with threads.
+DEFAULT_SIGNALS_THEN = (
+    "import os, signal, sys\n"
+    "for sig in (signal.SIGINT, signal.SIGTERM):\n"
+    "    signal.signal(sig, signal.SIG_DFL)\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+)
+
+
+def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **extra: str) -> dict[str, str]:
+    """The environment of a local `dagster dev` over home, its DAGSTER_HOME (home/dagster) holding instance_yaml."""
+    dagster_home = home / "dagster"
+    dagster_home.mkdir(parents=True)
+    (dagster_home / "dagster.yaml").write_text(instance_yaml)
+    return {
+        **os.environ,
+        "RETAIL_ENV": "local",
+        "RETAIL_TRIGGER": "sensor",
+        "RETAIL_TIMEZONE": "UTC",
+        "RETAIL_PARTITIONS_START": "2024-01-01",
+        "RETAIL_HOME": str(home),
+        "DAGSTER_HOME": str(dagster_home),
+        "RETAIL_SENSOR_INTERVAL_SECONDS": str(sensor_interval_seconds),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        **extra,
+    }
+
+
+def start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """`dagster dev` on 127.0.0.1 and a free port, in its own process group, its output appended to log_path."""
+    dagster_dev = ["-m", "dagster", "dev", "--host", "127.0.0.1", "--port", str(free_port())]
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", DEFAULT_SIGNALS_THEN, *dagster_dev],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends dagster dev and all it started
+        )
+
+
+def wait_for(check, seconds: float, what: str, log_path: Path):
+    """Poll check until it returns something truthy, or fail after seconds with dagster dev's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    log = log_path.read_text(errors="replace")
+    raise AssertionError(f"no {what} after {seconds} s; dagster dev said:\n{log[-5000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop dagster dev and everything it started (its process group), by its pid."""
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,98 @@
+"""The local Spark job gets an allow-listed environment, and run config cannot add Spark options."""
+
+import json
+import sys
+
+import dagster as dg
+import pytest
+
+from retail_assets.defs.resources.glue import GlueJobs
+from retail_assets.defs.resources.local import glue as local_glue
+from retail_assets.defs.resources.local.glue import LocalGlueJobs
+from retail_assets.spark_environment import allowed_environment
+
+SECRETS = {
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret",
+    "AWS_SESSION_TOKEN": "aws-token",
+    "PGPASSWORD": "pg-secret",
+    "RETAIL_DATABASE_URL": "postgresql://retail:pg-secret@127.0.0.1/retail",
+    "GITHUB_TOKEN": "gh-secret",
+}
+# A stand-in job script: reports, through Pipes, the environment it started with.
+REPORTING_SCRIPT = """
+import json, os
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as pipes:
+    pipes.report_asset_materialization(metadata={"environment": {"raw_value": json.dumps(dict(os.environ)), "type": "text"}})
+"""
+
+
+def test_the_allow_list_keeps_what_spark_needs_and_drops_secrets():
+    kept = {
+        "PATH": "/usr/bin", "HOME": "/root", "PYTHONPATH": "/p", "JAVA_HOME": "/jdk", "TZ": "UTC", "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8", "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": "python", "TMPDIR": "/tmp",
+        "DAGSTER_PIPES_CONTEXT": "c", "DAGSTER_PIPES_MESSAGES": "m",
+    }  # fmt: skip
+    assert allowed_environment({**kept, **SECRETS}) == kept
+
+
+@pytest.fixture
+def reporting_job(tmp_path, monkeypatch):
+    """The ingest job's script path swapped for the reporting script; everything else as in a real run."""
+    script = tmp_path / "report_environment.py"
+    script.write_text(REPORTING_SCRIPT)
+    monkeypatch.setattr(local_glue, "script_path", lambda job: str(script))
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
+@dg.asset
+def job_environment(glue: GlueJobs):
+    """Runs the ingest job and returns what it reported."""
+    return glue.run_job(dg.AssetExecutionContext.get(), "ingest_sales", {"start_date": "2024-01-01"})
+
+
+def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [job_environment], resources={"glue": LocalGlueJobs(business_timezone="UTC")}, instance=instance
+        )
+        (materialization,) = result.asset_materializations_for_node("job_environment")
+    environment = json.loads(materialization.metadata["environment"].value)
+    assert not set(SECRETS) & set(environment), sorted(environment)
+    assert environment["PYSPARK_SUBMIT_ARGS"] == "--driver-memory 4g pyspark-shell"
+    assert environment["PYSPARK_PYTHON"] == sys.executable
+    assert {"DAGSTER_PIPES_CONTEXT", "DAGSTER_PIPES_MESSAGES", "PATH", "PYTHONPATH"} <= set(environment)
+
+
+@pytest.mark.parametrize("memory", ["1g --conf spark.eventLog.dir=/tmp/x", "4g pyspark-shell", "-1g", "4G", ""])
+def test_run_config_cannot_inject_spark_options(reporting_job, memory):
+    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": memory, "business_timezone": "UTC"}}}}
+    with dg.instance_for_test() as instance:
+        with pytest.raises(dg.DagsterResourceFunctionError) as refused:
+            dg.materialize(
+                [job_environment],
+                resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+                instance=instance,
+                run_config=run_config,
+            )
+        assert instance.get_runs()[0].status == dg.DagsterRunStatus.FAILURE
+        # The run stopped before the job: nothing was materialized.
+        assert instance.get_latest_materialization_event(dg.AssetKey("job_environment")) is None
+    cause = str(refused.value.__cause__)
+    assert "spark_driver_memory" in cause and "String should match pattern '^[0-9]+[kmgt]?$'" in cause
+
+
+def test_a_plain_size_from_run_config_is_used(reporting_job):
+    run_config = {"resources": {"glue": {"config": {"spark_driver_memory": "512m", "business_timezone": "UTC"}}}}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [job_environment],
+            resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+            instance=instance,
+            run_config=run_config,
+        )
+        (materialization,) = result.asset_materializations_for_node("job_environment")
+    environment = json.loads(materialization.metadata["environment"].value)
+    assert environment["PYSPARK_SUBMIT_ARGS"] == "--driver-memory 512m pyspark-shell"
