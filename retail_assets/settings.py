@@ -163,6 +163,10 @@ _NAME_OR_ARN = re.compile(
 GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_QUICKSIGHT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_QUICKSIGHT_PRINCIPAL = re.compile(
+    r"^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)/[A-Za-z0-9/_+=.@-]{1,256}$"
+)
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,14 @@ class AwsSettings:
     kms_key: str | None = None
     # A Glue job run is stopped after this long (480 min is AWS's own default for new jobs).
     glue_timeout_minutes: int = 480
+    # QuickSight: off unless a principal (the user or group the dashboard is shared with) is named.
+    quicksight_principal: str | None = None
+    quicksight_data_source: str = ""
+    quicksight_dashboard: str = ""
+
+    def quicksight_dataset(self, table: str) -> str:
+        """The QuickSight dataset id over a report table."""
+        return f"{self.prefix}-{table.replace('_', '-')}"
 
     def database(self, zone: str) -> str:
         """The Glue database of a lake zone."""
@@ -271,6 +283,19 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         if environ.get("RETAIL_KMS_KEY")
         else None,
         glue_timeout_minutes=_int(environ, "RETAIL_GLUE_TIMEOUT_MINUTES", 480),
+        quicksight_principal=_valid(
+            _QUICKSIGHT_PRINCIPAL, environ["RETAIL_QUICKSIGHT_PRINCIPAL"], "RETAIL_QUICKSIGHT_PRINCIPAL"
+        )
+        if environ.get("RETAIL_QUICKSIGHT_PRINCIPAL")
+        else None,
+        quicksight_data_source=_valid(
+            _QUICKSIGHT_ID,
+            environ.get("RETAIL_QUICKSIGHT_DATA_SOURCE", f"{prefix}-athena"),
+            "RETAIL_QUICKSIGHT_DATA_SOURCE",
+        ),
+        quicksight_dashboard=_valid(
+            _QUICKSIGHT_ID, environ.get("RETAIL_QUICKSIGHT_DASHBOARD", f"{prefix}-sales"), "RETAIL_QUICKSIGHT_DASHBOARD"
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from glue_scripts import clean_sales, ingest_sales
 from retail_assets.cli.main import main
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account
@@ -100,6 +101,7 @@ def test_provision_creates_everything(account, tmp_path):
         "bucket retail-test-lake",
         *(f"glue database retail_test_{zone}" for zone in ZONES),
         "glue table retail_test_final.daily_sales",
+        *(f"glue table retail_test_final.{report.table}" for report in REPORTS),
         *(f"glue crawler retail-test-{zone}" for zone in ZONES),
         f"object {lake}glue/glue_scripts.zip",
         f"object {lake}glue/scripts/ingest_sales.py",
@@ -374,5 +376,6 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    assert out.splitlines()[-1] == "18 would create, 0 would update, 0 unchanged, 2 written"
+    # 18 of the pipeline, and one Glue table per report.
+    assert out.splitlines()[-1] == f"{18 + len(REPORTS)} would create, 0 would update, 0 unchanged, 2 written"
     assert mutating(account) == []

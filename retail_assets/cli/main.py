@@ -1,9 +1,10 @@
-"""`retail-assets`: generate and land sales files, run the demo, reach the warehouse, provision AWS."""
+"""`retail-assets`: generate and land sales files, run the demo, open the dashboard, reach the warehouse, provision AWS."""
 
 import argparse
 import sys
 
 from retail_assets.cli import (
+    dashboard,
     demo,
     generate,
     land,
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
     land.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
     demo.add_parser(subparsers)
+    dashboard.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)
     return parser
