@@ -11,15 +11,15 @@ import pytest
 
 from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.report_tables import REPORTS_BY_TABLE
-from retail_assets.defs.resources.aws.athena import AwsAthena
-from retail_assets.defs.resources.aws.clients import clients_wrapped_by
+from retail_assets.defs.resources.aws.athena import AthenaQueryFailed, AwsAthena
+from retail_assets.defs.resources.aws.crawler import GlueCrawler
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.aws.report_exports import AwsReportExports
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.provision_report_tables import report_table_input
 from retail_assets.settings import aws_settings_from
 from retail_assets_tests.support.aws_harness import Backstage
-from retail_assets_tests.support.moto_account import REGION, handing, moto_server, reset_moto
+from retail_assets_tests.support.moto_account import REGION, clients, handing, moto_server, reset_moto
 from retail_assets_tests.support.unload_harness import AthenaWithUnload
 
 AWS = aws_settings_from({"RETAIL_AWS_PREFIX": "retail", "AWS_DEFAULT_REGION": REGION})
@@ -49,7 +49,7 @@ def endpoint():
 
 
 @pytest.fixture
-def catalogued(endpoint, tmp_path):
+def catalogued(endpoint):
     """brand_sales_monthly catalogued (the table provision creates) with two months, a stale export, the workgroup."""
     reset_moto(endpoint)
     glue, s3 = boto3.client("glue"), boto3.client("s3")
@@ -79,15 +79,19 @@ def catalogued(endpoint, tmp_path):
     boto3.client("athena").create_work_group(
         Name=AWS.athena_workgroup, Configuration={"ResultConfiguration": {"OutputLocation": AWS.athena_output}}
     )
+    return stale
+
+
+def exports(tmp_path) -> AwsReportExports:
+    """The AWS exports on a lake in the moto bucket, with an Athena whose UNLOADs DuckDB runs, polling fast."""
     backstage = Backstage(tmp_path)
-    with clients_wrapped_by(handing("athena", lambda client: AthenaWithUnload(client, backstage))):
-        yield stale
-
-
-def exports() -> AwsReportExports:
-    """The AWS exports, with an Athena polling fast."""
+    aws_clients = clients(handing("athena", lambda client: AthenaWithUnload(client, backstage)))
+    lake = S3Lake(clients=aws_clients, landing_bucket=AWS.landing_bucket, lake_bucket=LAKE)
     databases = {zone: AWS.database(zone) for zone in ZONES}
     athena = AwsAthena(
+        clients=aws_clients,
+        lake=lake,
+        crawler=GlueCrawler(clients=aws_clients, crawler_names={}, databases=databases),
         workgroup=AWS.athena_workgroup,
         databases=databases,
         output_location=AWS.athena_output,
@@ -97,9 +101,8 @@ def exports() -> AwsReportExports:
     return AwsReportExports(athena=athena)
 
 
-def test_unload_replaces_the_month_and_the_csv_has_a_header_and_quotes(catalogued):
-    lake = S3Lake(landing_bucket=AWS.landing_bucket, lake_bucket=LAKE, region=REGION)
-    files = exports().export_month(lake, REPORT, "2024-03")
+def test_unload_replaces_the_month_and_the_csv_has_a_header_and_quotes(catalogued, tmp_path):
+    files = exports(tmp_path).export_month(REPORT, "2024-03")
 
     folder = f"s3://{LAKE}/reports/{REPORT.table}/month=2024-03"
     assert [(file.format, file.uri, file.rows) for file in files] == [
@@ -124,8 +127,7 @@ def test_unload_replaces_the_month_and_the_csv_has_a_header_and_quotes(catalogue
     assert {row[-1] for row in rows[1:]} == {"2024-03-01"}
 
 
-def test_a_failed_unload_fails_with_athenas_message(catalogued):
-    lake = S3Lake(landing_bucket=AWS.landing_bucket, lake_bucket=LAKE, region=REGION)
+def test_a_failed_unload_fails_with_athenas_message(catalogued, tmp_path):
     boto3.client("glue").delete_table(DatabaseName=AWS.database("final"), Name=REPORT.table)
-    with pytest.raises(Exception, match="FAILED: .*brand_sales_monthly"):
-        exports().export_month(lake, REPORT, "2024-03")
+    with pytest.raises(AthenaQueryFailed, match="FAILED: .*brand_sales_monthly"):
+        exports(tmp_path).export_month(REPORT, "2024-03")

@@ -106,7 +106,16 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     )
     found = json.loads(listed.stdout)
     edges = {(parent, asset["asset_key"]) for asset in found["assets"] for parent in asset["dependency_keys"]}
-    assert edges == DESIGN_EDGES
-    assert [job["name"] for job in found["jobs"]] == ["sales_pipeline"]
-    assert {sensor["name"] for sensor in found["sensors"]} == {"landing_sensor", "run_failure_alert"}
+    assert edges == DESIGN_EDGES | REPORT_EDGES
+    assert sorted(job["name"] for job in found["jobs"]) == [
+        "daily_reports",
+        "monthly_reports",
+        "sales_dashboard",
+        "sales_pipeline",
+    ]
+    assert {sensor["name"] for sensor in found["sensors"]} == {
+        "landing_sensor",
+        "run_failure_alert",
+        "report_automation",
+    }
     assert [schedule["name"] for schedule in found["schedules"]] == ["daily_at_0800"]

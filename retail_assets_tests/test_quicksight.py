@@ -3,17 +3,17 @@
 import copy
 from pathlib import Path
 
+import boto3
 import dagster as dg
 import pytest
 
 from retail_assets.defs.assets.dashboard import sales_dashboard
 from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
-from retail_assets.defs.resources.aws.clients import clients_wrapped_by
 from retail_assets.defs.resources.aws.quicksight import QuickSightIngestionFailed, QuickSightSpice
 from retail_assets.provisioning.provision import provision
 from retail_assets.provisioning.quicksight_definitions import DASHBOARD_ACTIONS, DATA_SOURCE_ACTIONS, DATASET_ACTIONS
 from retail_assets.settings import aws_settings_from
-from retail_assets_tests.support.moto_account import REGION, handing, moto_server, reset_moto
+from retail_assets_tests.support.moto_account import REGION, clients, moto_server, reset_moto
 from retail_assets_tests.support.quicksight_stubs import MotoAndStubber
 from retail_assets_tests.support.report_lake import report_lake
 from retail_assets_tests.support.url_warehouse import UrlWarehouse, scratch_database
@@ -33,13 +33,27 @@ def endpoint():
 
 
 @pytest.fixture()
-def quicksight(endpoint):
+def quicksight(endpoint, monkeypatch):
     """An empty account whose QuickSight clients are moto's, with the Stubber behind the calls moto lacks."""
     reset_moto(endpoint)
     client = MotoAndStubber(REGION)
-    with clients_wrapped_by(handing("quicksight", lambda made: client)):
-        yield client
+    # provision makes its clients with boto3 (no resource to hand a stand-in to), as test_provision answers its
+    # unimplemented calls: boto3's own client factory hands out the stand-in for QuickSight.
+    make_client = boto3.session.Session.client
+    monkeypatch.setattr(
+        boto3.session.Session,
+        "client",
+        lambda self, service, *args, **kwargs: (
+            client if service == "quicksight" else make_client(self, service, *args, **kwargs)
+        ),
+    )
+    yield client
     client.stubber.assert_no_pending_responses()
+
+
+def spice() -> QuickSightSpice:
+    """The SPICE refresh, polling fast; its QuickSight client is the fixture's (boto3 hands it out)."""
+    return QuickSightSpice(clients=clients(), dataset_ids=DATASETS, first_poll_seconds=0.01)
 
 
 def quicksight_outcomes(tmp_path: Path, aws=AWS) -> dict[str, str]:
@@ -118,7 +132,7 @@ def test_provision_creates_the_data_source_datasets_and_dashboard(quicksight, tm
     assert (table["Schema"], table["Name"]) == ("retail_qs_final", "sales_by_day")
     assert table["DataSourceArn"] == source["Arn"]
     assert [column["Name"] for column in table["InputColumns"]] == [
-        "net_revenue", "gross_revenue", "returns_amount", "units_sold", "units_returned", "transactions",
+        "units_sold", "units_returned", "gross_revenue", "returns_amount", "net_revenue", "transactions",
         "customers", "business_date",
     ]  # fmt: skip
     assert by_day["ImportMode"] == "SPICE"
@@ -195,8 +209,7 @@ def queue_ingestion(quicksight, *states: dict) -> None:
 def test_spice_refresh_waits_for_every_dataset(quicksight):
     running, done = {"IngestionStatus": "RUNNING"}, {"IngestionStatus": "COMPLETED", "RowInfo": {"RowsIngested": 31}}
     queue_ingestion(quicksight, running, done, done)
-    spice = QuickSightSpice(dataset_ids=DATASETS, region=REGION, first_poll_seconds=0.01)
-    metadata = spice.refresh(dg.get_dagster_logger())
+    metadata = spice().refresh(dg.get_dagster_logger())
     assert metadata == {"bi_service": "quicksight", **{f"spice_rows/{dataset}": 31 for dataset in DATASETS}}
     started = quicksight.params("CreateIngestion")
     assert [params["DataSetId"] for params in started] == DATASETS
@@ -211,11 +224,10 @@ def test_a_failed_ingestion_fails_the_dashboard_asset_with_quicksights_message(
 ):
     error = {"Type": "DATA_SET_SIZE_LIMIT_EXCEEDED", "Message": "Dataset is larger than the SPICE capacity."}
     queue_ingestion(quicksight, {"IngestionStatus": status, "ErrorInfo": error})
-    spice = QuickSightSpice(dataset_ids=DATASETS, region=REGION, first_poll_seconds=0.01)
     with scratch_database(postgres_url) as url:
         result = dg.materialize(
             [sales_dashboard],
-            resources={"lake": report_lake(tmp_path).lake, "warehouse": UrlWarehouse(url=url), "bi": spice},
+            resources={"lake": report_lake(tmp_path).lake, "warehouse": UrlWarehouse(url=url), "bi": spice()},
             raise_on_error=False,
         )
     assert not result.success

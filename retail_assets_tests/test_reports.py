@@ -9,11 +9,15 @@ import pyarrow.parquet as pq
 import pytest
 import sqlglot
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
 
 from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.assets.reports import REPORT_ASSETS
 from retail_assets.defs.report_tables import DAY, REPORTS, REPORTS_BY_TABLE
 from retail_assets.defs.resources.athena import SQL_DIR, load_insert
+from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, hive_type
 from retail_assets_tests.support.report_lake import days_from, generated_rows, report_lake, write_cleaned_and_final
 from retail_assets_tests.support.report_oracle import expected_reports
 
@@ -61,6 +65,24 @@ def test_every_report_sql_parses_in_athena_and_matches_its_declared_columns():
         assert (statement.zone, statement.table) == ("final", report.table)
         # The SELECT's output columns are the Glue table's columns, then the partition column, in that order.
         assert statement.select.named_selects == [*report.schema.names, PARTITION_COLUMN], report.table
+
+
+def test_every_report_sql_gives_its_declared_types():
+    # Athena's INSERT is positional and typed by the catalog: each expression must have the declared column's type.
+    sources = {table.zone: {} for table in (CLEANED_SALES_TABLE, DAILY_SALES_TABLE)}
+    for table in (CLEANED_SALES_TABLE, DAILY_SALES_TABLE):
+        sources[table.zone][table.name] = {field.name: hive_type(field.type) for field in table.lake_schema()}
+    for report in REPORTS:
+        select = load_insert(report.sql_name).select
+        typed = annotate_types(qualify(select.copy(), schema=sources, dialect="athena"), schema=sources)
+        selected = [(projection.alias_or_name, projection.type.sql("athena")) for projection in typed.selects]
+        declared = [(field.name, athena_type(field.type)) for field in report.declared.lake_schema()]
+        assert selected == declared, report.table
+
+
+def athena_type(arrow_type) -> str:
+    """A declared type as sqlglot's Athena dialect writes it."""
+    return exp.DataType.build(hive_type(arrow_type), dialect="athena").sql("athena")
 
 
 def test_reports_equal_an_independent_computation_from_the_cleaned_rows(generated):

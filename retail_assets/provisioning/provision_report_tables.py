@@ -3,13 +3,13 @@
 from retail_assets.defs.report_tables import REPORTS, Report
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
-from retail_assets.provisioning.provision_catalog import FINAL_ZONE, ensure_table, parquet_table_input
+from retail_assets.provisioning.provision_catalog import FINAL_ZONE, ensure_table, table_input
 from retail_assets.settings import AwsSettings
 
 
 def report_table_input(aws: AwsSettings, report: Report) -> dict:
     """The TableInput of a report table: its declared columns, partitioned by business_date."""
-    return parquet_table_input(aws, FINAL_ZONE, report.table, report.schema)
+    return table_input(aws, report.declared)
 
 
 def ensure_report_tables(changes: Changes, aws: AwsSettings, account: Account) -> None:

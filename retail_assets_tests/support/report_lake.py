@@ -34,10 +34,11 @@ class ReportLake:
 
 def report_lake(home: Path) -> ReportLake:
     """Empty backends under home."""
-    catalog = str(home / "catalog.duckdb")
+    catalog, lake = str(home / "catalog.duckdb"), lake_at(home)
+    crawler = LocalCrawler(catalog_path=catalog, lake=lake)
     return ReportLake(
-        home, lake_at(home), LocalCrawler(catalog_path=catalog), LocalAthena(catalog_path=catalog),
-        LocalReportExports(catalog_path=catalog),
+        home, lake, crawler, LocalAthena(catalog_path=catalog, lake=lake, crawler=crawler),
+        LocalReportExports(catalog_path=catalog, lake=lake),
     )  # fmt: skip
 
 
@@ -91,6 +92,6 @@ def write_cleaned_and_final(backends: ReportLake, rows_by_day: dict[str, list[di
     """Write the cleaned days, crawl them, and build final/daily_sales with its own SQL file."""
     for day, rows in rows_by_day.items():
         write_day(backends.lake, "cleaned", "sales", day, rows, CLEANED_SCHEMA)
-    backends.crawler.crawl(backends.lake, "cleaned", "sales")
-    backends.athena.replace_days(backends.lake, "insert_final_daily_sales", sorted(rows_by_day))
-    backends.crawler.crawl(backends.lake, "final", "daily_sales")
+    backends.crawler.crawl("cleaned", "sales")
+    backends.athena.replace_days("insert_final_daily_sales", sorted(rows_by_day))
+    backends.crawler.crawl("final", "daily_sales")

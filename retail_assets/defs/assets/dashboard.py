@@ -14,7 +14,6 @@ from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS, REPORTS_BY_TABL
 from retail_assets.defs.resources.bi import BiService
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.warehouse import Warehouse
-from retail_assets.warehouse.migrate import migrate
 
 SALES_DASHBOARD = dg.AssetKey(["dashboards", "sales"])
 
@@ -30,9 +29,7 @@ SALES_DASHBOARD = dg.AssetKey(["dashboards", "sales"])
 def sales_dashboard(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse, bi: BiService):
     """Read the figures from PostgreSQL, write the page, render the key charts as PNG, refresh the BI service."""
     started = time.perf_counter()
-    conninfo = warehouse.conninfo()
-    migrate(conninfo)  # a warehouse no load has reached yet has no table to read
-    figures = read_figures(conninfo)
+    figures = read_figures(warehouse.connection())  # migrated: a warehouse no load has reached has the table too
     page = dashboard_html(figures).encode()
     uri = write_dashboard(lake, page)
     charts = pngs_markdown(chart_pngs(figures))

@@ -45,15 +45,15 @@ def _report_asset(report: Report) -> dg.AssetsDefinition:
         rows_by_partition: dict[str, int] = {}
         queries = []
         for chunk in chunks(keys):
-            written = athena.replace_days(lake, report.sql_name, chunk)
+            written = athena.replace_days(report.sql_name, chunk)
             rows_by_partition.update(written.rows_by_day)
             queries.append(written.metadata)
-        columns = crawler.crawl(lake, "final", report.table)
+        columns = crawler.crawl("final", report.table)
         months = sorted({key[:7] for key in keys})
         exports = [
             {"month": month, "format": file.format, "uri": file.uri, "rows": file.rows}
             for month in months
-            for file in report_exports.export_month(lake, report, month)
+            for file in report_exports.export_month(report, month)
         ]
         context.log.info(f"{report.table}: {sum(rows_by_partition.values())} rows, {len(exports)} export files")
         return dg.MaterializeResult(

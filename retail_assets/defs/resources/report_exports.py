@@ -52,5 +52,5 @@ class ReportExports(dg.ConfigurableResource):
     """Writes a report's month to reports/<table>/month=YYYY-MM/{parquet,csv}/, replacing what was there."""
 
     @abstractmethod
-    def export_month(self, lake: Lake, report: Report, month: str) -> list[ExportedFile]:
+    def export_month(self, report: Report, month: str) -> list[ExportedFile]:
         """Replace the month's export files of the report; none when the report table holds no data at all."""

@@ -3,11 +3,11 @@
 -- A receipt number is unique within its store only, so a transaction is a (store_id, transaction_id) pair.
 INSERT INTO final.sales_by_day
 SELECT
-    CAST(SUM(line_amount) AS DECIMAL(18, 4)) AS net_revenue,
-    CAST(SUM(CASE WHEN quantity > 0 THEN line_amount ELSE 0 END) AS DECIMAL(18, 4)) AS gross_revenue,
-    CAST(-SUM(CASE WHEN quantity < 0 THEN line_amount ELSE 0 END) AS DECIMAL(18, 4)) AS returns_amount,
     CAST(SUM(CASE WHEN quantity > 0 THEN quantity ELSE 0 END) AS BIGINT) AS units_sold,
     CAST(-SUM(CASE WHEN quantity < 0 THEN quantity ELSE 0 END) AS BIGINT) AS units_returned,
+    CAST(SUM(CASE WHEN quantity > 0 THEN line_amount ELSE 0 END) AS DECIMAL(18, 4)) AS gross_revenue,
+    CAST(-SUM(CASE WHEN quantity < 0 THEN line_amount ELSE 0 END) AS DECIMAL(18, 4)) AS returns_amount,
+    CAST(SUM(line_amount) AS DECIMAL(18, 4)) AS net_revenue,
     COUNT(DISTINCT CONCAT(store_id, CHR(31), transaction_id)) AS transactions,
     COUNT(DISTINCT customer_id) AS customers,
     business_date

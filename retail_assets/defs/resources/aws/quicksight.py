@@ -3,7 +3,7 @@
 import time
 import uuid
 
-from retail_assets.defs.resources.aws.clients import aws_client, backoff
+from retail_assets.defs.resources.aws.clients import AwsClients, backoff
 from retail_assets.defs.resources.bi import BiService
 
 # DescribeIngestion's IngestionStatus values that end an ingestion.
@@ -17,14 +17,14 @@ class QuickSightIngestionFailed(RuntimeError):
 class QuickSightSpice(BiService):
     """Full SPICE refreshes of the report datasets provision created."""
 
+    clients: AwsClients
     dataset_ids: list[str]
-    region: str | None = None
     first_poll_seconds: float = 2
     max_poll_seconds: float = 30
 
     def refresh(self, log) -> dict[str, str | int | float]:
-        quicksight = aws_client("quicksight", self.region)
-        account_id = aws_client("sts", self.region).get_caller_identity()["Account"]
+        quicksight = self.clients.client("quicksight")
+        account_id = self.clients.client("sts").get_caller_identity()["Account"]
         rows = {}
         for dataset_id in self.dataset_ids:
             ingestion = self._ingest(quicksight, account_id, dataset_id)

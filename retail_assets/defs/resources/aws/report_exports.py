@@ -24,11 +24,12 @@ class AwsReportExports(ReportExports):
 
     athena: AwsAthena
 
-    def export_month(self, lake: S3Lake, report: Report, month: str) -> list[ExportedFile]:
+    def export_month(self, report: Report, month: str) -> list[ExportedFile]:
+        lake = self.athena.lake
         folder = month_folder(lake, report, month)
         parquet_folder, csv_file = f"{folder}/parquet", f"{folder}/csv/{report.table}.csv"
         # UNLOAD refuses a folder that holds objects: the month's previous export goes first.
-        lake.delete_objects(folder)
+        lake.delete_folder(folder)
         self.athena._run(unload_statement(self.athena, report, lake, parquet_folder), [f"'{month}'"])
         filesystem = lake.filesystem()
         # UNLOAD's files are many and unordered; the CSV is written in the report's order, with a header (UNLOAD's

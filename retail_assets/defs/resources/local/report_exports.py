@@ -22,14 +22,16 @@ class LocalReportExports(ReportExports):
     """DuckDB's COPY (SELECT ...) TO a file, over the catalog's views."""
 
     catalog_path: str
+    lake: Lake
 
-    def export_month(self, lake: Lake, report: Report, month: str) -> list[ExportedFile]:
+    def export_month(self, report: Report, month: str) -> list[ExportedFile]:
+        lake = self.lake
         folder = month_folder(lake, report, month)
         filesystem = lake.filesystem()
         exported = []
         with catalog_connection(Path(self.catalog_path)) as connection:
             if not table_exists(connection, "final", report.table):
-                filesystem.delete_dir_contents(folder, missing_dir_ok=True)
+                lake.delete_folder(folder)
                 return []
             select = export_select(report).sql(dialect="duckdb")
             for export_format in EXPORT_FORMATS:
