@@ -13,9 +13,9 @@ from moto import mock_aws
 
 from glue_scripts import clean_sales, ingest_sales
 from retail_assets.cli.main import main
+from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
-from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account

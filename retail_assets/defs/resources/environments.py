@@ -4,6 +4,7 @@ from typing import Any
 
 import dagster as dg
 
+from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
 from retail_assets.defs.resources.aws.alerts import SnsAlerts
 from retail_assets.defs.resources.aws.athena import AwsAthena
 from retail_assets.defs.resources.aws.clients import AwsClients
@@ -13,7 +14,6 @@ from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.aws.quicksight import QuickSightSpice
 from retail_assets.defs.resources.aws.report_exports import AwsReportExports
 from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
-from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
 from retail_assets.defs.resources.glue import GLUE_JOBS
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.defs.resources.local.alerts import LogAlerts
