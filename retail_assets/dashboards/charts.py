@@ -60,7 +60,7 @@ def total_sales(in_range: bool = True, width: int = WIDTH) -> alt.Chart:
                 title=None,
                 scale=alt.Scale(domain=["net_revenue", "net_revenue_7day_avg"], range=["#1f77b4", "#ff7f0e"]),
                 legend=alt.Legend(
-                    orient="top-left", labelExpr="datum.label == 'net_revenue' ? 'net' : '7-day average'"
+                    orient="bottom", labelExpr="datum.label == 'net_revenue' ? 'net' : '7-day average'"
                 ),
             ),
             strokeDash=alt.StrokeDash("measure:N", legend=None),
