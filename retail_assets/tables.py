@@ -211,15 +211,19 @@ WAREHOUSE_OWN_COLUMNS = (Column("loaded_at", UTC_TIMESTAMP, nullable=False),)
 # The report tables below final (README, "Reports and dashboards"). A monthly one is partitioned like every lake
 # table, by business_date, which holds the first day of its month.
 _TOTALS = tuple(column for column in DAILY_SALES_TABLE.columns if column.additive)
+MONTH = Column("month", pa.string(), nullable=False)
+
+
+def _as_in_daily_sales(*names: str) -> tuple[Column, ...]:
+    """daily_sales' columns of these names, as declared there."""
+    return tuple(DAILY_SALES_TABLE.column(name) for name in names)
+
+
 SALES_BY_DAY_TABLE = Table(
     "final",
     "sales_by_day",
     "Sales per business day over every store: net, gross, returns, units, transactions and customers.",
-    (
-        *_TOTALS,
-        Column("transactions", pa.int64(), nullable=False),
-        Column("customers", pa.int64(), nullable=False),
-    ),
+    (*_TOTALS, *_as_in_daily_sales("transactions", "customers")),
 )
 
 
@@ -229,7 +233,7 @@ def _monthly_totals(dimension: str, what: str) -> Table:
         "final",
         f"{dimension.removesuffix('_id')}_sales_monthly",
         f"Sales per {what} per month: net, gross, returns and units.",
-        (Column("month", pa.string(), nullable=False), Column(dimension, pa.string(), nullable=False), *_TOTALS),
+        (MONTH, Column(dimension, pa.string(), nullable=False), *_TOTALS),
         key=(PARTITION_COLUMN, dimension),
     )
 
@@ -242,15 +246,11 @@ TOP_PRODUCTS_MONTHLY_TABLE = Table(
     "top_products_monthly",
     "The ten products with the highest net revenue of each month.",
     (
-        Column("month", pa.string(), nullable=False),
+        MONTH,
         Column("product_rank", pa.int64(), nullable=False),
-        Column("product_id", pa.string(), nullable=False),
-        Column("product_name", pa.string(), nullable=True),
-        Column("brand", pa.string(), nullable=True),
-        Column("category", pa.string(), nullable=True),
-        Column("units_sold", pa.int64(), nullable=False),
-        Column("units_returned", pa.int64(), nullable=False),
-        Column("net_revenue", MONEY, nullable=False),
+        *_as_in_daily_sales(
+            "product_id", "product_name", "brand", "category", "units_sold", "units_returned", "net_revenue"
+        ),
     ),
     key=(PARTITION_COLUMN, "product_rank"),
 )
