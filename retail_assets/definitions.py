@@ -4,12 +4,16 @@ import dagster as dg
 
 from retail_assets.defs.assets.aurora import aurora_daily_sales
 from retail_assets.defs.assets.cleaned import cleaned_sales
+from retail_assets.defs.assets.dashboard import sales_dashboard
 from retail_assets.defs.assets.final import final_daily_sales
 from retail_assets.defs.assets.landing import landing_sales
 from retail_assets.defs.assets.raw import raw_sales
+from retail_assets.defs.assets.reports import REPORT_ASSETS
 from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor
 from retail_assets.defs.automation.jobs import sales_pipeline
 from retail_assets.defs.automation.landing_sensor import landing_sensor
+from retail_assets.defs.automation.report_automation import report_automation_sensor
+from retail_assets.defs.automation.report_jobs import REPORT_JOBS
 from retail_assets.defs.automation.schedules import daily_schedule
 from retail_assets.defs.checks import ALL_CHECKS
 from retail_assets.defs.resources.environments import resources_for
@@ -17,11 +21,19 @@ from retail_assets.settings import get_settings
 
 _settings = get_settings()
 defs = dg.Definitions(
-    assets=[landing_sales, raw_sales, cleaned_sales, final_daily_sales, aurora_daily_sales],
+    assets=[
+        landing_sales,
+        raw_sales,
+        cleaned_sales,
+        final_daily_sales,
+        aurora_daily_sales,
+        *REPORT_ASSETS,
+        sales_dashboard,
+    ],
     asset_checks=ALL_CHECKS,
-    jobs=[sales_pipeline],
+    jobs=[sales_pipeline, *REPORT_JOBS],
     schedules=[daily_schedule(_settings)],
-    sensors=[landing_sensor(_settings), run_failure_alert_sensor(_settings)],
+    sensors=[landing_sensor(_settings), run_failure_alert_sensor(_settings), report_automation_sensor],
     resources=resources_for(_settings),
     # Steps run one after another in one process: the Glue steps are the heavy ones, and run Spark on both cores.
     executor=dg.in_process_executor,

@@ -182,6 +182,10 @@ _NAME_OR_ARN = re.compile(
 GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_QUICKSIGHT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_QUICKSIGHT_PRINCIPAL = re.compile(
+    r"^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)/[A-Za-z0-9/_+=.@-]{1,256}$"
+)
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,14 @@ class AwsSettings:
     quarantine_days: int = 90
     # The CA bundle Aurora's certificate must chain to (AWS's RDS bundle); None: libpq's ~/.postgresql/root.crt.
     aurora_ca_bundle: str | None = None
+    # QuickSight: off unless a principal (the user or group the dashboard is shared with) is named.
+    quicksight_principal: str | None = None
+    quicksight_data_source: str = ""
+    quicksight_dashboard: str = ""
+
+    def quicksight_dataset(self, table: str) -> str:
+        """The QuickSight dataset id over a report table."""
+        return f"{self.prefix}-{table.replace('_', '-')}"
 
     def database(self, zone: str) -> str:
         """The Glue database of a lake zone."""
@@ -313,6 +325,19 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         else None,
         glue_timeout_minutes=_int(environ, "RETAIL_GLUE_TIMEOUT_MINUTES", 480),
         aurora_ca_bundle=_ca_bundle(environ.get("RETAIL_AURORA_CA_BUNDLE")),
+        quicksight_principal=_valid(
+            _QUICKSIGHT_PRINCIPAL, environ["RETAIL_QUICKSIGHT_PRINCIPAL"], "RETAIL_QUICKSIGHT_PRINCIPAL"
+        )
+        if environ.get("RETAIL_QUICKSIGHT_PRINCIPAL")
+        else None,
+        quicksight_data_source=_valid(
+            _QUICKSIGHT_ID,
+            environ.get("RETAIL_QUICKSIGHT_DATA_SOURCE", f"{prefix}-athena"),
+            "RETAIL_QUICKSIGHT_DATA_SOURCE",
+        ),
+        quicksight_dashboard=_valid(
+            _QUICKSIGHT_ID, environ.get("RETAIL_QUICKSIGHT_DASHBOARD", f"{prefix}-sales"), "RETAIL_QUICKSIGHT_DASHBOARD"
+        ),
     )
 
 

@@ -53,9 +53,11 @@ DESCRIPTIONS = {
     "gross_revenue": "Sum of line_amount of sales.",
     "returns_amount": "Minus the sum of line_amount of returns.",
     "net_revenue": "Sum of all line_amount.",
-    "transactions": "Distinct transaction_id.",
+    "transactions": "Distinct transactions: transaction_id within its store.",
     "customers": "Distinct non-empty customer_id.",
     "loaded_at": "When the warehouse loaded the row.",
+    "month": "Calendar month of the business days summed, YYYY-MM.",
+    "product_rank": "Place of the product in its month by net revenue, from 1; ties by product_id.",
 }
 
 # Glue (Hive) types of the Arrow types the lake holds; decimals and timestamps are parameterised, see hive_type.
@@ -206,7 +208,61 @@ WAREHOUSE_TABLE = "retail.daily_sales"
 WAREHOUSE_COLUMNS = (DAILY_SALES_TABLE.partition, *DAILY_SALES_TABLE.columns)
 WAREHOUSE_OWN_COLUMNS = (Column("loaded_at", UTC_TIMESTAMP, nullable=False),)
 
-TABLES = (RAW_SALES_TABLE, CLEANED_SALES_TABLE, QUARANTINE_SALES_TABLE, DAILY_SALES_TABLE)
+# The report tables below final (README, "Reports and dashboards"). A monthly one is partitioned like every lake
+# table, by business_date, which holds the first day of its month.
+_TOTALS = tuple(column for column in DAILY_SALES_TABLE.columns if column.additive)
+MONTH = Column("month", pa.string(), nullable=False)
+
+
+def _as_in_daily_sales(*names: str) -> tuple[Column, ...]:
+    """daily_sales' columns of these names, as declared there."""
+    return tuple(DAILY_SALES_TABLE.column(name) for name in names)
+
+
+SALES_BY_DAY_TABLE = Table(
+    "final",
+    "sales_by_day",
+    "Sales per business day over every store: net, gross, returns, units, transactions and customers.",
+    (*_TOTALS, *_as_in_daily_sales("transactions", "customers")),
+)
+
+
+def _monthly_totals(dimension: str, what: str) -> Table:
+    """Totals per month and one dimension (no value: '(none)')."""
+    return Table(
+        "final",
+        f"{dimension.removesuffix('_id')}_sales_monthly",
+        f"Sales per {what} per month: net, gross, returns and units.",
+        (MONTH, Column(dimension, pa.string(), nullable=False), *_TOTALS),
+        key=(PARTITION_COLUMN, dimension),
+    )
+
+
+BRAND_SALES_MONTHLY_TABLE = _monthly_totals("brand", "brand")
+CATEGORY_SALES_MONTHLY_TABLE = _monthly_totals("category", "category")
+STORE_SALES_MONTHLY_TABLE = _monthly_totals("store_id", "store")
+TOP_PRODUCTS_MONTHLY_TABLE = Table(
+    "final",
+    "top_products_monthly",
+    "The ten products with the highest net revenue of each month.",
+    (
+        MONTH,
+        Column("product_rank", pa.int64(), nullable=False),
+        *_as_in_daily_sales(
+            "product_id", "product_name", "brand", "category", "units_sold", "units_returned", "net_revenue"
+        ),
+    ),
+    key=(PARTITION_COLUMN, "product_rank"),
+)
+REPORT_TABLES = (
+    SALES_BY_DAY_TABLE,
+    BRAND_SALES_MONTHLY_TABLE,
+    CATEGORY_SALES_MONTHLY_TABLE,
+    STORE_SALES_MONTHLY_TABLE,
+    TOP_PRODUCTS_MONTHLY_TABLE,
+)
+
+TABLES = (RAW_SALES_TABLE, CLEANED_SALES_TABLE, QUARANTINE_SALES_TABLE, DAILY_SALES_TABLE, *REPORT_TABLES)
 
 
 def warehouse_schema() -> pa.Schema:

@@ -26,7 +26,6 @@ from retail_assets.defs.checks import (
     rows_conserved,
 )
 from retail_assets.defs.resources.pipeline import PipelineSettings
-from retail_assets.defs.resources.warehouse import Warehouse
 from retail_assets_tests.support.lake_builders import (
     CLEANED_SCHEMA,
     FINAL_SCHEMA,
@@ -39,21 +38,13 @@ from retail_assets_tests.support.lake_builders import (
     raw_schema,
     write_day,
 )
+from retail_assets_tests.support.url_warehouse import UrlWarehouse
 
 DAY = "2024-03-02"
 ASSETS = [raw_sales, cleaned_sales, final_daily_sales, aurora_daily_sales]
 
 # What the checks are told a business day is and how much quarantine blocks (the settings' defaults).
 PIPELINE = PipelineSettings(business_timezone="UTC", quarantine_error_rate=0.20)
-
-
-class UrlWarehouse(Warehouse):
-    """The warehouse at a given URL: the test server."""
-
-    url: str
-
-    def conninfo(self) -> str:
-        return self.url
 
 
 def evaluate(check, lake, warehouse=None, days=(DAY, DAY)) -> dg.AssetCheckEvaluation:

@@ -19,6 +19,15 @@ DESIGN_EDGES = {
     ("cleaned/sales", "final/daily_sales"),
     ("final/daily_sales", "aurora/daily_sales"),
 }
+# Below final and Aurora (issue 13): the report tables and the dashboard.
+REPORT_EDGES = {
+    ("cleaned/sales", "final/sales_by_day"),
+    *(("final/daily_sales", f"final/{dimension}_sales_monthly") for dimension in ("brand", "category", "store")),
+    ("final/daily_sales", "final/top_products_monthly"),
+    ("aurora/daily_sales", "dashboards/sales"),
+    ("final/sales_by_day", "dashboards/sales"),
+    ("final/brand_sales_monthly", "dashboards/sales"),
+}
 
 # Loads the definitions in a fresh interpreter where opening a socket or starting a process raises.
 # dagster itself is imported first: its vendored croniter runs `getconf` at import, which is not ours.
@@ -46,7 +55,7 @@ def test_definitions_load_without_network_or_processes(tmp_path):
         [sys.executable, "-c", NO_SIDE_EFFECTS], check=False, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0, result.stderr
-    assert "loaded 6" in result.stdout
+    assert "loaded 12" in result.stdout
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 
 
@@ -66,7 +75,7 @@ def test_workspace_graph_has_exactly_the_design_edges():
             for parent in graph.get(key).parent_keys
         }
         checks = {key.to_user_string() for key in graph.asset_check_keys}
-    assert edges == DESIGN_EDGES
+    assert edges == DESIGN_EDGES | REPORT_EDGES
     assert {"cleaned/sales:rows_conserved", "raw/sales:landing_day_has_objects"} <= checks
 
 
@@ -97,7 +106,16 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     )
     found = json.loads(listed.stdout)
     edges = {(parent, asset["asset_key"]) for asset in found["assets"] for parent in asset["dependency_keys"]}
-    assert edges == DESIGN_EDGES
-    assert [job["name"] for job in found["jobs"]] == ["sales_pipeline"]
-    assert {sensor["name"] for sensor in found["sensors"]} == {"landing_sensor", "run_failure_alert"}
+    assert edges == DESIGN_EDGES | REPORT_EDGES
+    assert sorted(job["name"] for job in found["jobs"]) == [
+        "daily_reports",
+        "monthly_reports",
+        "sales_dashboard",
+        "sales_pipeline",
+    ]
+    assert {sensor["name"] for sensor in found["sensors"]} == {
+        "landing_sensor",
+        "run_failure_alert",
+        "report_automation",
+    }
     assert [schedule["name"] for schedule in found["schedules"]] == ["daily_at_0800"]

@@ -11,6 +11,7 @@ import pytest
 
 from glue_scripts import clean_sales, ingest_sales
 from retail_assets.cli.main import main
+from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
@@ -60,6 +61,7 @@ def test_provision_creates_everything(account, tmp_path):
         "bucket retail-test-lake",
         *(f"glue database retail_test_{zone}" for zone in ZONES),
         "glue table retail_test_final.daily_sales",
+        *(f"glue table retail_test_final.{report.table}" for report in REPORTS),
         *(f"glue crawler retail-test-{zone}" for zone in ZONES),
         f"object {lake}glue/glue_scripts.zip",
         f"object s3://retail-test-lake/{wheel_key(AWS, pipes_wheel())}",
@@ -351,5 +353,6 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    assert out.splitlines()[-1] == "20 would create, 0 would update, 0 unchanged, 3 written"
+    # 20 of the pipeline, and one Glue table per report.
+    assert out.splitlines()[-1] == f"{20 + len(REPORTS)} would create, 0 would update, 0 unchanged, 3 written"
     assert mutating(account) == []

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from retail_assets.cli.run_range import materialize_range, use_dagster_home
+from retail_assets.cli.run_reports import materialize_reports
 from retail_assets.cli.summary import format_summary, format_table, summarize
+from retail_assets.dashboards.location import dashboard_path
 from retail_assets.defs.resources.environments import resources_for
 from retail_assets.settings import get_settings
 from retail_assets.store_files.generator import generate_landing
@@ -59,12 +61,30 @@ def run(args: argparse.Namespace) -> int:
     )
     if outcome.failed_steps:
         print(f"\nFailed: {', '.join(outcome.failed_steps)}. Not run: {', '.join(outcome.steps_not_run) or 'none'}")
+    reports_ok = _run_reports(defs, start.isoformat(), yesterday.isoformat(), outcome.success)
     print(
         "\nOpen the UI on this run's data:  make ui   (then http://127.0.0.1:3000)\n"
         'Query the warehouse:             psql "$(.venv/bin/retail-assets warehouse-url)" '
         "-c 'select * from retail.daily_sales limit 5'"
     )
-    return 0 if outcome.success else 1
+    if reports_ok:
+        print(
+            f"Dashboard (open it in a browser, or: .venv/bin/retail-assets dashboard --open):\n{dashboard_path(resources['lake'])}"
+        )
+    return 0 if outcome.success and reports_ok else 1
+
+
+def _run_reports(defs, start: str, end: str, pipeline_succeeded: bool) -> bool:
+    """The reports and the dashboard over the demo's days, when the pipeline's run succeeded; whether they did."""
+    if not pipeline_succeeded:
+        return False
+    print("\nReports and dashboard for the same days...")
+    with dg.DagsterInstance.get() as instance:
+        outcomes = materialize_reports(defs, start, end, instance)
+    for job, outcome in outcomes.items():
+        failed = f" (failed: {', '.join(outcome.failed_steps)})" if outcome.failed_steps else ""
+        print(f"  {job}: run {outcome.run_id} {'succeeded' if outcome.success else 'FAILED'}{failed}")
+    return all(outcome.success for outcome in outcomes.values())
 
 
 def _short(text: str | None, width: int = 90) -> str:

@@ -1,10 +1,11 @@
-"""`retail-assets`: generate and land sales files, run the demo, reach the warehouse, provision AWS."""
+"""`retail-assets`: generate and land sales files, run the demo, open the dashboard, reach the warehouse, provision AWS."""
 
 import argparse
 import os
 import sys
 
 from retail_assets.cli import (
+    dashboard,
     demo,
     generate,
     land,
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         partitions_start=settings.partitions_start,
     )
     demo.add_parser(subparsers)
+    dashboard.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)
     return parser

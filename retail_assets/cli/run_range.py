@@ -1,4 +1,4 @@
-"""Materialize every asset (with its checks) for a range of days as one run."""
+"""Run a job of the code location in this process: the pipeline over a range of days as one run, or the reports."""
 
 import os
 from dataclasses import dataclass
@@ -39,11 +39,18 @@ def use_dagster_home(settings: Settings) -> None:
         os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
 
 
-def materialize_range(defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance) -> RunOutcome:
-    """Run the sales_pipeline job over start...end as a single ranged run, as a single-run backfill does."""
+def materialize_range(
+    defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance, job_name: str = sales_pipeline.name
+) -> RunOutcome:
+    """Run a job over start...end (days, or months' first days) as a single ranged run, as a single-run backfill does."""
     tags = partition_range_tags(validate_day(start, "start"), validate_day(end, "end"))
-    job = defs.resolve_job_def(sales_pipeline.name)
-    result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    return run_job(defs, job_name, instance, tags)
+
+
+def run_job(defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, tags: dict | None = None) -> RunOutcome:
+    """Run one of the code location's jobs in this process, with its checks."""
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False)
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,

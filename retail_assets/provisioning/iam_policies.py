@@ -4,8 +4,10 @@ import json
 from pathlib import Path
 
 from glue_scripts.sales_contract import LANDING_TABLE_PREFIX
+from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
 from retail_assets.defs.resources.glue import GLUE_JOBS
 from retail_assets.defs.resources.lake import ZONES
+from retail_assets.defs.resources.report_exports import EXPORTS_PREFIX
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
 from retail_assets.settings import AwsSettings
@@ -202,9 +204,26 @@ def runner_policy(aws: AwsSettings, account: Account) -> dict:
             ),
             statement("AuroraSecret", ["secretsmanager:GetSecretValue"], [arns.secret()]),
             statement("Alerts", ["sns:Publish"], [account.arn("sns", aws.alert_topic)]),
+            *report_statements(aws, account),
             *arns.kms(),
         ],
     }
+
+
+def report_statements(aws: AwsSettings, account: Account) -> list[dict]:
+    """The reports' exports (UNLOAD and the CSV copies, the dashboard page) and, when on, QuickSight's SPICE."""
+    exports = Arns(aws, account).lake_objects(f"{aws.lake_prefix}{EXPORTS_PREFIX}/")
+    statements = [statement("ReportExports", ["s3:GetObject", *S3_WRITE], exports)]
+    if aws.quicksight_principal:
+        datasets = [account.arn("quicksight", f"dataset/{aws.quicksight_dataset(t)}") for t in QUICKSIGHT_REPORTS]
+        statements.append(
+            statement(
+                "QuickSightSpice",
+                ["quicksight:CreateIngestion", "quicksight:DescribeIngestion"],
+                [*datasets, *(f"{dataset}/ingestion/*" for dataset in datasets)],
+            )
+        )
+    return statements
 
 
 def write_policies(changes: Changes, aws: AwsSettings, account: Account, iam_dir: Path) -> None:

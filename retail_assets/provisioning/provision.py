@@ -10,6 +10,8 @@ from retail_assets.provisioning.iam_policies import write_policies
 from retail_assets.provisioning.provision_catalog import ensure_crawlers, ensure_databases, ensure_final_table
 from retail_assets.provisioning.provision_glue import ensure_glue_jobs
 from retail_assets.provisioning.provision_glue_security import ensure_security_configuration
+from retail_assets.provisioning.provision_quicksight import ensure_quicksight
+from retail_assets.provisioning.provision_report_tables import ensure_report_tables
 from retail_assets.provisioning.provision_services import check_secret, ensure_topic, ensure_workgroup
 from retail_assets.provisioning.provision_storage import ensure_buckets
 from retail_assets.settings import AwsSettings
@@ -26,11 +28,13 @@ def provision(
     ensure_security_configuration(changes, aws, account)  # before the crawlers and jobs that name it
     ensure_databases(changes, aws, account)
     ensure_final_table(changes, aws, account)
+    ensure_report_tables(changes, aws, account)
     ensure_crawlers(changes, aws, account)
     ensure_glue_jobs(changes, aws, account, timezone)
     ensure_workgroup(changes, aws, account)
     ensure_topic(changes, aws, account)
     check_secret(changes, aws, account)
+    ensure_quicksight(changes, aws, account)  # last: its datasets read the catalog's report tables
     # Written in a dry run too: the roles they describe are created before the first real run.
     write_policies(changes, aws, account, iam_dir)
     return changes.counts

@@ -6,7 +6,7 @@ from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account, role_name
 from retail_assets.provisioning.changes import Changes, found
 from retail_assets.settings import AwsSettings
-from retail_assets.tables import DAILY_SALES_TABLE, hive_type
+from retail_assets.tables import DAILY_SALES_TABLE, Table, hive_type
 
 FINAL_ZONE, FINAL_TABLE = DAILY_SALES_TABLE.zone, DAILY_SALES_TABLE.name
 PARQUET_FORMAT = {
@@ -108,18 +108,23 @@ def ensure_crawlers(changes: Changes, aws: AwsSettings, account: Account) -> Non
 
 def final_table_input(aws: AwsSettings) -> dict:
     """The TableInput of final.daily_sales: Parquet, partitioned by business_date (a string, as in the lake)."""
+    return table_input(aws, DAILY_SALES_TABLE)
+
+
+def table_input(aws: AwsSettings, table: Table) -> dict:
+    """The TableInput of a table Athena inserts into: Parquet, partitioned by business_date (a string, as in the lake)."""
     return {
-        "Name": FINAL_TABLE,
+        "Name": table.name,
         "TableType": "EXTERNAL_TABLE",
         # Athena's INSERT INTO reads the format and the compression of the files it writes from here.
         "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE", "parquet.compression": "SNAPPY"},
-        "PartitionKeys": [{"Name": DAILY_SALES_TABLE.partition.name, "Type": "string"}],
+        "PartitionKeys": [{"Name": table.partition.name, "Type": "string"}],
         "StorageDescriptor": {
             "Columns": [
                 {"Name": column.name, "Type": hive_type(column.type), "Comment": column.description}
-                for column in DAILY_SALES_TABLE.columns
+                for column in table.columns
             ],
-            "Location": f"{zone_uri(aws, FINAL_ZONE)}{FINAL_TABLE}/",
+            "Location": f"{zone_uri(aws, table.zone)}{table.name}/",
             **PARQUET_FORMAT,
         },
     }
@@ -144,16 +149,20 @@ def table_state(table: dict, parameters: list[str]) -> dict:
 
 def ensure_final_table(changes: Changes, aws: AwsSettings, account: Account) -> None:
     """final.daily_sales, which Athena's INSERT INTO needs to exist (the crawler only logs schema changes)."""
-    glue = account.client("glue")
-    database, table_input = aws.database(FINAL_ZONE), final_table_input(aws)
-    current = found(lambda: glue.get_table(DatabaseName=database, Name=FINAL_TABLE), "EntityNotFoundException")
-    parameters = list(table_input["Parameters"])
+    ensure_table(changes, account.client("glue"), aws.database(FINAL_ZONE), final_table_input(aws))
+
+
+def ensure_table(changes: Changes, glue, database: str, wanted: dict) -> None:
+    """A catalog table, created or brought to the TableInput wanted."""
+    name = wanted["Name"]
+    current = found(lambda: glue.get_table(DatabaseName=database, Name=name), "EntityNotFoundException")
+    parameters = list(wanted["Parameters"])
     changes.ensure(
         "glue table",
-        f"{database}.{FINAL_TABLE}",
+        f"{database}.{name}",
         None if current is None else table_state(current["Table"], parameters),
-        table_state(table_input, parameters),
-        lambda: glue.create_table(DatabaseName=database, TableInput=table_input),
+        table_state(wanted, parameters),
+        lambda: glue.create_table(DatabaseName=database, TableInput=wanted),
         # UpdateTable replaces the definition and keeps the partitions.
-        lambda fields: glue.update_table(DatabaseName=database, TableInput=table_input),
+        lambda fields: glue.update_table(DatabaseName=database, TableInput=wanted),
     )

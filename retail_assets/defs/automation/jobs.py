@@ -2,9 +2,12 @@
 
 import dagster as dg
 
+from retail_assets.defs.automation.report_automation import REPORTS_GROUP
+
 # Partitioning comes from the assets (the one daily definition); a run targets one day or a range of days.
+# The reports (some monthly) follow by their own automation sensor: a job has one partitions definition.
 sales_pipeline = dg.define_asset_job(
     "sales_pipeline",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP),
     description="Every asset from raw/sales to aurora/daily_sales, with its checks, for the run's business days.",
 )

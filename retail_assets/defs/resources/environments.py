@@ -4,20 +4,25 @@ from typing import Any
 
 import dagster as dg
 
+from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
 from retail_assets.defs.resources.aws.alerts import SnsAlerts
 from retail_assets.defs.resources.aws.athena import AwsAthena
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.crawler import GlueCrawler
 from retail_assets.defs.resources.aws.glue import AwsGlueJobs
 from retail_assets.defs.resources.aws.lake import S3Lake
+from retail_assets.defs.resources.aws.quicksight import QuickSightSpice
+from retail_assets.defs.resources.aws.report_exports import AwsReportExports
 from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
 from retail_assets.defs.resources.glue import GLUE_JOBS
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.defs.resources.local.alerts import LogAlerts
 from retail_assets.defs.resources.local.athena import LocalAthena
+from retail_assets.defs.resources.local.bi import HtmlOnlyBi
 from retail_assets.defs.resources.local.crawler import LocalCrawler
 from retail_assets.defs.resources.local.glue import LocalGlueJobs
 from retail_assets.defs.resources.local.lake import LocalLake
+from retail_assets.defs.resources.local.report_exports import LocalReportExports
 from retail_assets.defs.resources.local.warehouse import LocalWarehouse
 from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.settings import Settings, get_aws_settings
@@ -34,8 +39,10 @@ def local_resources(settings: Settings) -> dict[str, Any]:
         "glue": LocalGlueJobs(business_timezone=settings.timezone),
         "crawler": crawler,
         "athena": LocalAthena(catalog_path=str(settings.catalog_path), lake=lake, crawler=crawler),
+        "report_exports": LocalReportExports(catalog_path=str(settings.catalog_path), lake=lake),
         "warehouse": LocalWarehouse(retail_home=str(settings.home), database_url=database_url),
         "alerts": LogAlerts(),
+        "bi": HtmlOnlyBi(),
         "pipeline": pipeline_settings(settings),
     }
 
@@ -55,6 +62,14 @@ def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict
     crawler = GlueCrawler(
         clients=clients, crawler_names={zone: aws.crawler(zone) for zone in ZONES}, databases=databases
     )
+    athena = AwsAthena(
+        clients=clients,
+        lake=lake,
+        crawler=crawler,
+        workgroup=aws.athena_workgroup,
+        databases=databases,
+        output_location=aws.athena_output,
+    )
     return {
         "lake": lake,
         "glue": AwsGlueJobs(
@@ -68,16 +83,16 @@ def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict
             flex_min_days=aws.glue_flex_min_days,
         ),
         "crawler": crawler,
-        "athena": AwsAthena(
-            clients=clients,
-            lake=lake,
-            crawler=crawler,
-            workgroup=aws.athena_workgroup,
-            databases=databases,
-            output_location=aws.athena_output,
-        ),
+        "athena": athena,
+        "report_exports": AwsReportExports(athena=athena),
         "warehouse": AuroraWarehouse(clients=clients, secret_id=aws.aurora_secret, ca_bundle=aws.aurora_ca_bundle),
         "alerts": SnsAlerts(clients=clients, topic=aws.alert_topic),
+        # QuickSight is optional: without a principal provision creates none of it, and there is nothing to refresh.
+        "bi": QuickSightSpice(
+            clients=clients, dataset_ids=[aws.quicksight_dataset(table) for table in QUICKSIGHT_REPORTS]
+        )
+        if aws.quicksight_principal
+        else HtmlOnlyBi(),
         "pipeline": pipeline_settings(settings),
     }
 
