@@ -159,6 +159,7 @@ def test_provision_creates_everything(account, tmp_path):
         "glue_scripts/lake_days.py",
         "glue_scripts/landing_readers.py",
         "glue_scripts/pipes_context.py",
+        "glue_scripts/reading_rules.py",
         "glue_scripts/sales_contract.py",
         "glue_scripts/spark_session.py",
     ]
