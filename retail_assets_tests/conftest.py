@@ -30,6 +30,8 @@ SYSTEM_TESTS = {
     ("test_ingest_transform.py", "test_a_script_run_without_its_arguments_says_which_are_missing"),  # Glue scripts
     ("test_aws_resources.py", "test_glue_run_gets_the_range_and_workers_and_reports_through_s3"),  # a Glue script
     ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
+    ("test_propensity_service.py", "test_serve_model_answers_predict_by_id_and_by_features"),  # a server process
+    ("test_propensity_service.py", "test_the_form_shows_a_score_in_chromium"),  # a server and Chromium
 }
 
 

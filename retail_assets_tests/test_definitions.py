@@ -18,6 +18,12 @@ DESIGN_EDGES = {
     ("raw/sales", "quarantine/sales"),
     ("cleaned/sales", "final/daily_sales"),
     ("final/daily_sales", "aurora/daily_sales"),
+    # Purchase propensity (issue 15): features and the model from cleaned, scores from the accepted model.
+    ("cleaned/sales", "features/customer_features"),
+    ("cleaned/sales", "models/purchase_propensity"),
+    ("models/purchase_propensity", "models/purchase_propensity_accepted"),
+    ("features/customer_features", "aurora/customer_propensity"),
+    ("models/purchase_propensity_accepted", "aurora/customer_propensity"),
 }
 # Below final and Aurora (issue 13): the report tables and the dashboard.
 REPORT_EDGES = {
@@ -55,7 +61,7 @@ def test_definitions_load_without_network_or_processes(tmp_path):
         [sys.executable, "-c", NO_SIDE_EFFECTS], check=False, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0, result.stderr
-    assert "loaded 12" in result.stdout
+    assert "loaded 16" in result.stdout
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 
 
@@ -110,6 +116,7 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     assert sorted(job["name"] for job in found["jobs"]) == [
         "daily_reports",
         "monthly_reports",
+        "propensity_pipeline",
         "sales_dashboard",
         "sales_pipeline",
     ]
