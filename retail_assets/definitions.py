@@ -1,28 +1,21 @@
-"""The code location: assets, checks, resources, the job, sensors and schedule, merged here and defined elsewhere."""
+"""The sales code location: assets, checks, resources, jobs, sensors and schedule, merged here, defined in defs/."""
 
 import dagster as dg
 
 from retail_assets.defs.assets.aurora import aurora_daily_sales
 from retail_assets.defs.assets.cleaned import cleaned_sales
-from retail_assets.defs.assets.customer_propensity import aurora_customer_propensity
 from retail_assets.defs.assets.dashboard import sales_dashboard
 from retail_assets.defs.assets.final import final_daily_sales
 from retail_assets.defs.assets.landing import landing_sales
-from retail_assets.defs.assets.propensity import (
-    accepted_propensity_model,
-    customer_features_snapshot,
-    purchase_propensity_model,
-)
 from retail_assets.defs.assets.raw import raw_sales
 from retail_assets.defs.assets.reports import REPORT_ASSETS
 from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor
-from retail_assets.defs.automation.jobs import propensity_pipeline, sales_pipeline
+from retail_assets.defs.automation.jobs import sales_pipeline
 from retail_assets.defs.automation.landing_sensor import landing_sensor
 from retail_assets.defs.automation.report_automation import report_automation_sensor
 from retail_assets.defs.automation.report_jobs import REPORT_JOBS
 from retail_assets.defs.automation.schedules import daily_schedule
 from retail_assets.defs.checks import ALL_CHECKS
-from retail_assets.defs.checks.propensity_checks import customer_propensity_reconciles, propensity_model_passes_gate
 from retail_assets.defs.resources.environments import resources_for
 from retail_assets.settings import get_settings
 
@@ -36,10 +29,9 @@ defs = dg.Definitions(
         aurora_daily_sales,
         *REPORT_ASSETS,
         sales_dashboard,
-        *(customer_features_snapshot, purchase_propensity_model, accepted_propensity_model, aurora_customer_propensity),
     ],
-    asset_checks=[*ALL_CHECKS, propensity_model_passes_gate, customer_propensity_reconciles],
-    jobs=[sales_pipeline, *REPORT_JOBS, propensity_pipeline],
+    asset_checks=ALL_CHECKS,
+    jobs=[sales_pipeline, *REPORT_JOBS],
     schedules=[daily_schedule(_settings)],
     sensors=[landing_sensor(_settings), run_failure_alert_sensor(_settings), report_automation_sensor],
     resources=resources_for(_settings),

@@ -25,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Materialize the job and print the model's figures and the checks; exit 1 when a step failed."""
     use_dagster_home(get_settings())
-    from retail_assets.definitions import defs  # after DAGSTER_HOME is set; loading starts nothing
+    from retail_assets.propensity_definitions import defs  # after DAGSTER_HOME is set; loading starts nothing
 
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("propensity_pipeline").execute_in_process(instance=instance, raise_on_error=False)

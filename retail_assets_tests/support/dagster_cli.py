@@ -29,7 +29,7 @@ def materialize(home: Path, timezone: str, database_url: str, first: str, last: 
         "-m",
         "retail_assets.definitions",
         "--select",
-        "group:sales",  # the daily assets; propensity trains on the whole history, not on a range of days
+        "*",
         "--partition-range",
         f"{first}...{last}",
     ]

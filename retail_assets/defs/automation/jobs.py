@@ -8,8 +8,8 @@ from retail_assets.defs.automation.report_automation import REPORTS_GROUP
 # The reports (some monthly) follow by their own automation sensor: a job has one partitions definition.
 sales_pipeline = dg.define_asset_job(
     "sales_pipeline",
-    # Not the reports (their own jobs) nor purchase propensity (trained on the whole history, in its own job).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP, "propensity"),
+    # Not the reports: they follow by their own automation sensor and jobs.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP),
     description="Every asset from raw/sales to aurora/daily_sales, with its checks, for the run's business days.",
 )
 
