@@ -4,6 +4,8 @@ The same code serves file:// on a laptop and s3:// on Glue, with the credentials
 and no boto3 paginating here.
 """
 
+import os
+
 from pyspark.sql import SparkSession
 
 
@@ -31,7 +33,8 @@ def list_files(
     if not fs.exists(path):
         return []
     if fs.getScheme() == "file":
-        return sorted(_local_files(fs, path, recursive, links if links is not None else []))
+        local = fs.makeQualified(path).toUri().getPath()
+        return sorted(_local_files(local, recursive, links if links is not None else []))
     files, statuses = [], fs.listFiles(path, recursive)
     while statuses.hasNext():
         status = statuses.next()
@@ -39,18 +42,23 @@ def list_files(
     return sorted(files)
 
 
-def _local_files(fs, folder, recursive: bool, links: list[str]) -> list[tuple[str, int]]:
-    """The files below a local folder, links left out; Hadoop's own recursive listing follows links."""
+def _local_files(folder: str, recursive: bool, links: list[str]) -> list[tuple[str, int]]:
+    """The files below a local folder, links left out, read with os.scandir on the driver (the folder is local).
+
+    Hadoop's recursive listing follows links, and its local file systems (Hive's proxy among them) do not all
+    report a link as one.
+    """
     files = []
-    for status in fs.listStatus(folder):
-        entry = fs.getFileLinkStatus(status.getPath())  # the entry itself, not what a link points to
-        if entry.isSymlink():
-            links.append(status.getPath().toString())
-        elif entry.isDirectory():
-            if recursive:
-                files += _local_files(fs, status.getPath(), recursive, links)
-        else:
-            files.append((status.getPath().toString(), entry.getLen()))
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            uri = f"file:{entry.path}"  # as Hadoop qualifies a local path
+            if entry.is_symlink():
+                links.append(uri)
+            elif entry.is_dir(follow_symlinks=False):
+                if recursive:
+                    files += _local_files(entry.path, recursive, links)
+            else:
+                files.append((uri, entry.stat(follow_symlinks=False).st_size))
     return files
 
 
