@@ -2,7 +2,7 @@
 
 from pyspark.sql import DataFrame, SparkSession
 
-from glue_scripts.hadoop_files import delete_path, list_folders
+from glue_scripts.hadoop_files import delete_path, list_files, list_folders
 from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OBJECT
 
 # The folder Spark's dynamic partition overwrite writes a job's partitions to before moving them into place.
@@ -37,7 +37,14 @@ def remove_stale_staging(spark: SparkSession, table_uri: str, days: list[str]) -
     for staging in list_folders(spark, table_uri):
         if not staging.rsplit("/", 1)[-1].startswith(SPARK_STAGING_PREFIX):
             continue
-        if {folder.rsplit("/", 1)[-1] for folder in list_folders(spark, staging)} <= wanted:
+        # Partitions sit at any depth below it (a task's _temporary/<attempt>/business_date=D/ before commit).
+        held = {
+            segment
+            for uri, _ in list_files(spark, staging)
+            for segment in uri.split("/")
+            if segment.startswith(f"{PARTITION_COLUMN}=")
+        }
+        if held <= wanted:
             delete_path(spark, staging)
             removed.append(staging)
     return removed
