@@ -254,8 +254,8 @@ def parquet_rows(spark: SparkSession, footer: ParquetFooter, uris: list[str]) ->
 def _nanos_text(name: str, utc: bool) -> Column:
     """A TIMESTAMP(NANOS) read as a long, as ISO 8601 text with every digit of its fraction (Z when in UTC).
 
-    Spark has no nanosecond timestamp type: the seconds are formatted as a timestamp (ingest's session is in UTC,
-    so a local date-time keeps its wall clock) and the nanoseconds appended as digits, trailing zeros dropped.
+    Spark has no nanosecond timestamp type: the date and clock are computed from the whole seconds (the value's own
+    wall clock, whatever the session's time zone) and the nanoseconds appended as digits, trailing zeros dropped.
     """
     quoted = "`" + name.replace("`", "``") + "`"
     nanoseconds = F.col(quoted)
@@ -263,8 +263,18 @@ def _nanos_text(name: str, utc: bool) -> Column:
     # Whole seconds by integer division (a double would round a long this large).
     seconds = F.expr(f"({quoted} - pmod({quoted}, {_NANOS_PER_SECOND})) div {_NANOS_PER_SECOND}")
     digits = F.regexp_replace(F.lpad(fraction.cast("string"), 9, "0"), "0+$", "")
+    # The date and the time of day from the seconds themselves: date_format would render them in the session's
+    # time zone, which differs between Glue, the tests and a user's Spark.
+    day = F.date_add(F.lit("1970-01-01").cast("date"), F.floor(seconds / F.lit(86_400)).cast("int"))
+    of_day = F.pmod(seconds, F.lit(86_400))
+    hours, minutes = F.floor(of_day / 3600), F.floor(F.pmod(of_day, F.lit(3600)) / 60)
+    clock = F.concat_ws(
+        ":", *(F.lpad(part.cast("int").cast("string"), 2, "0") for part in (hours, minutes, F.pmod(of_day, F.lit(60))))
+    )
     text = F.concat(
-        F.date_format(F.timestamp_seconds(seconds), "yyyy-MM-dd'T'HH:mm:ss"),
+        day.cast("string"),
+        F.lit("T"),
+        clock,
         F.when(digits != "", F.concat(F.lit("."), digits)).otherwise(F.lit("")),
         F.lit("Z" if utc else ""),
     )
