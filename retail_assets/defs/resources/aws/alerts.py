@@ -4,10 +4,13 @@ import logging
 
 from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
 from retail_assets.defs.resources.aws.clients import AwsClients
+from retail_assets.defs.resources.pinned import PinnedFields
 
 
-class SnsAlerts(Alerts):
+class SnsAlerts(PinnedFields, Alerts):
     """AWS mode: one message on an SNS topic per failed run (throttling and 5xx retried by the client)."""
+
+    pinned = ("topic",)
 
     clients: AwsClients
     topic: str

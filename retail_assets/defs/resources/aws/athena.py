@@ -6,6 +6,7 @@ from sqlglot import exp
 
 from retail_assets.defs.resources.athena import Athena, InsertStatement
 from retail_assets.defs.resources.aws.clients import AwsClients, backoff
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.settings import validate_day
 
 # Athena's list price per TB scanned, with its 10 MB minimum per query; an estimate for metadata.
@@ -17,8 +18,10 @@ class AthenaQueryFailed(RuntimeError):
     """A query ended FAILED or CANCELLED; the message is Athena's."""
 
 
-class AwsAthena(Athena):
+class AwsAthena(PinnedFields, Athena):
     """INSERT ... SELECT in a workgroup, over the zones' Glue databases (Athena's INSERT appends: see Athena)."""
+
+    pinned = ("workgroup", "databases", "output_location")
 
     clients: AwsClients
     workgroup: str

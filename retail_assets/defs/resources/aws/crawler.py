@@ -6,6 +6,7 @@ from retail_assets.defs.partitions import chunks
 from retail_assets.defs.resources.aws.clients import AwsClients, backoff
 from retail_assets.defs.resources.crawler import Crawler
 from retail_assets.defs.resources.lake import validate_table
+from retail_assets.defs.resources.pinned import PinnedFields
 
 # The most partitions one call takes: BatchGetPartition, BatchDeletePartition, BatchCreatePartition.
 GET_BATCH, DELETE_BATCH, CREATE_BATCH = 1000, 25, 100
@@ -16,8 +17,10 @@ class CrawlFailed(RuntimeError):
     """A crawl ended FAILED or CANCELLED; the message is Glue's."""
 
 
-class GlueCrawler(Crawler):
+class GlueCrawler(PinnedFields, Crawler):
     """One crawler per zone (provisioned, its targets the lake's zones); schemas come from the catalog."""
+
+    pinned = ("crawler_names", "databases")
 
     clients: AwsClients
     crawler_names: dict[str, str]

@@ -9,6 +9,7 @@ from dagster_aws.pipes import PipesGlueClient, PipesS3ContextInjector, PipesS3Me
 from glue_scripts.sales_contract import business_days
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.glue import GlueJobs, glue_arguments
+from retail_assets.defs.resources.pinned import PinnedFields
 
 # Glue 5.0 list prices per DPU-hour (us-east-1); an estimate for metadata, not a bill.
 DPU_HOUR_USD = {"STANDARD": 0.44, "FLEX": 0.29}
@@ -33,8 +34,10 @@ class PrefixedS3MessageReader(PipesS3MessageReader):
             yield {**params, "key_prefix": f"{self.key_prefix}{params['key_prefix']}"}
 
 
-class AwsGlueJobs(GlueJobs):
+class AwsGlueJobs(PinnedFields, GlueJobs):
     """Starts the provisioned job of a script, waits for it, reports its run, time, DPU-seconds and cost."""
+
+    pinned = ("business_timezone", "job_names", "pipes_bucket", "pipes_prefix")
 
     clients: AwsClients
     job_names: dict[str, str]

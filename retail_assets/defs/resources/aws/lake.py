@@ -7,6 +7,7 @@ import pyarrow.fs as pafs
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.listing import list_s3_landing
 from retail_assets.defs.resources.lake import Lake, ListedObject
+from retail_assets.defs.resources.pinned import PinnedFields
 
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
 
@@ -17,8 +18,10 @@ def split_path(path: str) -> tuple[str, str]:
     return bucket, key
 
 
-class S3Lake(Lake):
+class S3Lake(PinnedFields, Lake):
     """Landing and lake buckets (with optional key prefixes ending in '/')."""
+
+    pinned = ("landing_bucket", "landing_prefix", "lake_bucket", "lake_prefix")
 
     clients: AwsClients
     landing_bucket: str

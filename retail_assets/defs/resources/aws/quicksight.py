@@ -5,6 +5,7 @@ import uuid
 
 from retail_assets.defs.resources.aws.clients import AwsClients, backoff
 from retail_assets.defs.resources.bi import BiService
+from retail_assets.defs.resources.pinned import PinnedFields
 
 # DescribeIngestion's IngestionStatus values that end an ingestion.
 INGESTION_DONE = ("COMPLETED", "FAILED", "CANCELLED")
@@ -14,8 +15,10 @@ class QuickSightIngestionFailed(RuntimeError):
     """A SPICE ingestion ended FAILED or CANCELLED; the message is QuickSight's."""
 
 
-class QuickSightSpice(BiService):
+class QuickSightSpice(PinnedFields, BiService):
     """Full SPICE refreshes of the report datasets provision created."""
+
+    pinned = ("dataset_ids",)
 
     clients: AwsClients
     dataset_ids: list[str]

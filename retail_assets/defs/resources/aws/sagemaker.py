@@ -19,6 +19,7 @@ import pandas as pd
 
 from retail_assets.defs.resources.aws.clients import AwsClients, backoff
 from retail_assets.defs.resources.model_trainer import ModelTrainer, TrainedModel
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.propensity.model import PARAMS, ROUNDS, file_hash
 from retail_assets.propensity.storage import PropensityStore
 
@@ -33,8 +34,10 @@ class SageMakerFailure(RuntimeError):
     """A SageMaker job or endpoint ended in failure; the message is SageMaker's."""
 
 
-class SageMakerTrainer(ModelTrainer):
+class SageMakerTrainer(PinnedFields, ModelTrainer):
     """Training jobs, model packages and a serverless endpoint, all named from RETAIL_AWS_PREFIX."""
+
+    pinned = ("role", "image", "bucket", "prefix", "name")
 
     clients: AwsClients
     role: str

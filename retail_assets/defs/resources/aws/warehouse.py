@@ -5,6 +5,7 @@ import json
 from psycopg.conninfo import make_conninfo
 
 from retail_assets.defs.resources.aws.clients import AwsClients
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.defs.resources.warehouse import Warehouse
 
 # The server's certificate must chain to the CA bundle and name the host: `require` alone would send the password
@@ -33,8 +34,10 @@ def conninfo_from_secret(secret: dict, ca_bundle: str | None = None) -> str:
     )
 
 
-class AuroraWarehouse(Warehouse):
+class AuroraWarehouse(PinnedFields, Warehouse):
     """retail.daily_sales in Aurora PostgreSQL; the secret is named by ARN or name."""
+
+    pinned = ("secret_id", "ca_bundle")
 
     clients: AwsClients
     secret_id: str

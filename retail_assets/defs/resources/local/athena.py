@@ -11,10 +11,13 @@ from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.resources.athena import Athena, InsertStatement
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.local.catalog import catalog_connection
+from retail_assets.defs.resources.pinned import PinnedFields
 
 
-class LocalAthena(Athena):
+class LocalAthena(PinnedFields, Athena):
     """DuckDB over the catalog's views, running the Athena SQL transpiled by sqlglot."""
+
+    pinned = ("catalog_path",)
 
     catalog_path: str
 

@@ -6,10 +6,13 @@ from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.resources.crawler import Crawler
 from retail_assets.defs.resources.lake import Lake, validate_table
 from retail_assets.defs.resources.local.catalog import catalog_connection, parquet_scan
+from retail_assets.defs.resources.pinned import PinnedFields
 
 
-class LocalCrawler(Crawler):
+class LocalCrawler(PinnedFields, Crawler):
     """A DuckDB file as the catalog: one schema per zone, one view per table over the lake's Parquet."""
+
+    pinned = ("catalog_path",)
 
     catalog_path: str
     lake: Lake

@@ -8,12 +8,15 @@ import pydantic
 
 from retail_assets.defs.resources.glue import GlueJobs, job_arguments, script_path
 from retail_assets.defs.resources.local.parent_bound import bound_command
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.settings import PROJECT_ROOT
 from retail_assets.spark_environment import launcher_command
 
 
-class LocalGlueJobs(GlueJobs):
+class LocalGlueJobs(PinnedFields, GlueJobs):
     """The same script file run by local PySpark 3.5 (Glue 5.0's Spark) in a Pipes subprocess."""
+
+    pinned = ("business_timezone",)
 
     # It goes into PYSPARK_SUBMIT_ARGS: a size, nothing else (run config could otherwise add `--conf ...`).
     spark_driver_memory: str = pydantic.Field(default="4g", pattern=r"^[0-9]+[kmgt]?$")

@@ -6,10 +6,13 @@ import pyarrow.fs as pafs
 
 from retail_assets.defs.resources.lake import Lake, ListedObject
 from retail_assets.defs.resources.local.listing import list_local_landing
+from retail_assets.defs.resources.pinned import PinnedFields
 
 
-class LocalLake(Lake):
+class LocalLake(PinnedFields, Lake):
     """Landing and lake as directory trees under RETAIL_HOME, with S3's key layout."""
+
+    pinned = ("landing_root", "lake_root")
 
     landing_root: str
     lake_root: str

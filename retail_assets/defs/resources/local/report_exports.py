@@ -7,6 +7,7 @@ from retail_assets.defs.report_tables import Report
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.local.athena import table_exists
 from retail_assets.defs.resources.local.catalog import catalog_connection
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.defs.resources.report_exports import (
     EXPORT_FORMATS,
     ExportedFile,
@@ -18,8 +19,10 @@ from retail_assets.defs.resources.report_exports import (
 _COPY_OPTIONS = {"parquet": "FORMAT parquet, COMPRESSION snappy", "csv": "FORMAT csv, HEADER true"}
 
 
-class LocalReportExports(ReportExports):
+class LocalReportExports(PinnedFields, ReportExports):
     """DuckDB's COPY (SELECT ...) TO a file, over the catalog's views."""
+
+    pinned = ("catalog_path",)
 
     catalog_path: str
     lake: Lake

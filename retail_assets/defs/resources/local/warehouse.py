@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.defs.resources.warehouse import Warehouse
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
 
 
-class LocalWarehouse(Warehouse):
+class LocalWarehouse(PinnedFields, Warehouse):
     """database_url when given, else the project's own PostgreSQL server under RETAIL_HOME."""
+
+    pinned = ("retail_home", "database_url")
 
     retail_home: str
     # Given as dg.EnvVar("RETAIL_DATABASE_URL"): config is shown in the UI, and the URL holds a password.
