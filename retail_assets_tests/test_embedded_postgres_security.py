@@ -20,7 +20,7 @@ from retail_assets.settings import get_settings
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
 from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 from retail_assets.warehouse.migrate import migrate
-from retail_assets.warehouse.private_paths import UnsafePath, remove_tree
+from retail_assets.warehouse.private_paths import UnsafePath, private_dir, remove_tree
 from retail_assets.warehouse.roles import ANALYST, LOADER
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: plants files as another user")
@@ -132,6 +132,15 @@ def test_home_is_created_private(tmp_path: Path) -> None:
         assert tmp_path.stat().st_mode & 0o777 == 0o700
     finally:
         server.remove()
+
+
+def test_every_folder_it_creates_is_printed_with_its_mode_and_owner(tmp_path: Path, capfd) -> None:
+    private_dir(tmp_path / "made", 0o711, owner_uid=os.geteuid())
+    private_dir(tmp_path / "made", 0o711)  # already there: checked, not created, nothing printed
+    out, err = capfd.readouterr()
+    assert out == ""  # stdout stays for the URLs warehouse-url prints
+    assert err.splitlines() == [f"retail-assets: created {tmp_path / 'made'} (mode 711, owner uid {os.geteuid()})"]
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o711
 
 
 def test_the_urls_carry_no_password_and_work_through_their_password_file(server: EmbeddedPostgres) -> None:
