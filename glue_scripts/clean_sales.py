@@ -32,6 +32,7 @@ from glue_scripts.sales_contract import (
     NEGATIVE_PRICE,
     NUL,
     NUL_CHARACTER,
+    OBJECT_LINE,
     OUTSIDE_PARTITION,
     PARTITION_COLUMN,
     RAW_SYSTEM_COLUMNS,
@@ -42,6 +43,7 @@ from glue_scripts.sales_contract import (
     TRIM_PATTERN,
     UNPARSEABLE_LINE,
     UNPARSED_LINE,
+    UNREADABLE_OBJECT,
     ZERO_QUANTITY,
     ContractColumn,
     business_days,
@@ -113,7 +115,8 @@ def _rule_reason() -> Column:
     """The reason of the first rule before the duplicate rule that a row breaks; null if it breaks none."""
     landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
     reason = (
-        F.when(
+        F.when(F.col(LINE_NUMBER) == OBJECT_LINE, F.lit(UNREADABLE_OBJECT))
+        .when(
             F.exists(F.array(*landed), lambda text: F.instr(text, REPLACEMENT_CHARACTER) > 0), F.lit(INVALID_ENCODING)
         )
         .when(F.exists(F.array(*landed), lambda text: F.instr(text, NUL) > 0), F.lit(NUL_CHARACTER))

@@ -10,6 +10,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import reduce
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -17,13 +18,15 @@ from glue_scripts.hadoop_files import list_files, qualified_uri
 from glue_scripts.job_args import parse_job_args
 from glue_scripts.lake_days import clear_days, remove_stale_staging, write_days
 from glue_scripts.landing_readers import (
+    TRUNCATED_GZIP,
     escape_glob,
+    first_lines,
     one_partition_per_file,
     parquet_rows,
     parquet_schema_groups,
     read_text_lines,
-    readable_first_lines,
     text_rows,
+    undecompressable,
 )
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.reading_rules import (
@@ -38,12 +41,15 @@ from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,
     LANDING_TABLE_PREFIX,
+    LINE_NUMBER,
+    OBJECT_LINE,
     PARTITION_COLUMN,
     RAW_SYSTEM_COLUMNS,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
     SYMLINK_PROBLEM,
+    UNPARSED_LINE,
     business_days,
     data_file_format,
     is_folder_marker,
@@ -129,38 +135,77 @@ def _file_format(uri: str) -> str:
 
 
 @contextmanager
-def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataFrame]:
-    """Every row of the objects as raw stores it, cached while the block runs."""
+def raw_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[str, str]) -> Iterator[DataFrame]:
+    """Every row of the objects as raw stores it, cached while the block runs.
+
+    An object that cannot be read is put in unreadable with its problem and stands in raw as one row of its own
+    (line OBJECT_LINE, the problem as its unparsed line), which cleaning quarantines: it fails only its own day's
+    object, named, and every other object of the run loads.
+    """
     with one_partition_per_file(spark), ExitStack() as cached:
         text = [obj for obj in objects if obj.file_format != "parquet"]
-        lines = cached.enter_context(persisted(read_text_lines(spark, [obj.uri for obj in text]))) if text else None
-        headers = _csv_headers(spark, lines, text) if text else {}
-        files = F.broadcast(_files_frame(spark, objects, headers))
+        lines, firsts = _text_lines(spark, cached, [obj.uri for obj in text], unreadable)
+        headers = _csv_headers(firsts, text, unreadable)
         parquet = [obj.uri for obj in objects if obj.file_format == "parquet"]
-        parts = [
-            parquet_rows(spark, footer, group).join(files, FILE)
-            for footer, group in parquet_schema_groups(spark, parquet)
-        ]
-        if text:
+        groups = parquet_schema_groups(spark, parquet, unreadable)
+        files = F.broadcast(_files_frame(spark, [obj for obj in objects if obj.uri not in unreadable], headers))
+        parts = [parquet_rows(spark, footer, group).join(files, FILE) for footer, group in groups]
+        if any(obj.uri not in unreadable for obj in text):
             parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
+        if unreadable:
+            parts.append(_unreadable_rows(spark, [obj for obj in objects if obj.uri in unreadable], unreadable))
         yield cached.enter_context(persisted(_union_as_raw(parts)))
 
 
-def _csv_headers(spark: SparkSession, lines: DataFrame, text: list[IngestObject]) -> dict[str, list[str]]:
-    """The raw column names of every CSV object that has a first line, by object URI.
+def _text_lines(
+    spark: SparkSession, cached: ExitStack, uris: list[str], unreadable: dict[str, str]
+) -> tuple[DataFrame | None, dict[str, str]]:
+    """The lines of the text files Spark can decompress (cached), and each file's first line by Spark's URI.
 
-    ValueError naming the object when a file cannot be read as UTF-8 text: a truncated gzip, or UTF-16.
+    A .gz file that does not decompress to its end is put in unreadable, and the others are read again without it.
     """
-    firsts = readable_first_lines(spark, lines, [obj.uri for obj in text])
+    while uris:
+        lines = cached.enter_context(persisted(read_text_lines(spark, uris)))
+        try:
+            return lines, first_lines(lines)
+        except Py4JJavaError:
+            broken = undecompressable(spark, uris)
+            if not broken:
+                raise
+            unreadable.update(dict.fromkeys(broken, TRUNCATED_GZIP))
+            uris = [uri for uri in uris if uri not in broken]
+    return None, {}
+
+
+def _csv_headers(firsts: dict[str, str], text: list[IngestObject], unreadable: dict[str, str]) -> dict[str, list[str]]:
+    """The raw column names of every readable CSV object that has a first line, by object URI.
+
+    A file that is not UTF-8 text (UTF-16), or whose header repeats a column, is put in unreadable instead.
+    """
+    headers = {}
     for obj in text:
-        problem = first_line_encoding_problem(firsts.get(obj.spark_uri, ""))
+        if obj.uri in unreadable:
+            continue
+        first = firsts.get(obj.spark_uri)
+        problem = first_line_encoding_problem(first or "")
+        if not problem and obj.file_format == "csv" and first is not None:
+            try:
+                headers[obj.uri] = csv_header(first, obj.uri)
+            except ValueError as error:
+                problem = str(error).removeprefix(f"{obj.uri}: ")
         if problem:
-            raise ValueError(f"{obj.uri}: {problem}")
-    return {
-        obj.uri: csv_header(firsts[obj.spark_uri], obj.uri)
-        for obj in text
-        if obj.file_format == "csv" and obj.spark_uri in firsts
-    }
+            unreadable[obj.uri] = problem
+    return headers
+
+
+def _unreadable_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[str, str]) -> DataFrame:
+    """One raw row per unreadable object: its lineage, line OBJECT_LINE and the problem as its unparsed line."""
+    rows = [(unreadable[obj.uri], obj.uri, obj.md5, obj.size, OBJECT_LINE, obj.day) for obj in objects]
+    schema = (
+        f"{UNPARSED_LINE} string, {SOURCE_OBJECT} string, {SOURCE_MD5} string, {SOURCE_BYTES} bigint, "
+        f"{LINE_NUMBER} bigint, {PARTITION_COLUMN} string"
+    )
+    return spark.createDataFrame(rows, schema)
 
 
 def _files_frame(spark: SparkSession, objects: list[IngestObject], headers: dict[str, list[str]]) -> DataFrame:
@@ -191,8 +236,9 @@ def run(spark: SparkSession, args: dict[str, str]) -> dict:
     remove_stale_staging(spark, args["raw_uri"], days)  # what a killed run of these days left
     objects = ingest_objects(spark, args["landing_uri"], days, skipped)
     rows_by_object: dict[str, int] = {}
+    unreadable: dict[str, str] = {}
     if any(obj.size for obj in objects):
-        with raw_rows(spark, [obj for obj in objects if obj.size]) as rows:
+        with raw_rows(spark, [obj for obj in objects if obj.size], unreadable) as rows:
             rows_by_object = {obj: count for obj, count in rows.groupBy(SOURCE_OBJECT).count().collect()}
             if rows_by_object:
                 write_days(rows, args["raw_uri"])
@@ -210,6 +256,7 @@ def run(spark: SparkSession, args: dict[str, str]) -> dict:
             {"object": obj.uri, "md5": obj.md5, "bytes": obj.size, "rows": rows_by_object.get(obj.uri, 0)}
             for obj in objects
         ],
+        "unreadable": [{"object": uri, "problem": problem} for uri, problem in unreadable.items()],
         "empty_days": empty_days,
         "skipped": skipped,
     }
@@ -229,6 +276,8 @@ def report(pipes, summary: dict, raw_uri: str) -> None:
             "objects_truncated": len(objects) > MAX_OBJECTS_REPORTED,
             "empty_days": json_metadata(summary["empty_days"]),
             "skipped": json_metadata(summary["skipped"][:MAX_OBJECTS_REPORTED]),
+            # Objects that could not be read at all: each is one quarantined row (unreadable_object) of its day.
+            "unreadable_objects": json_metadata(summary["unreadable"][:MAX_OBJECTS_REPORTED]),
             "path": path_metadata(raw_uri),
         },
     )

@@ -104,15 +104,12 @@ def first_lines(lines: DataFrame) -> dict[str, str]:
     return {row[FILE]: row.first_line for row in stats}
 
 
-def readable_first_lines(spark: SparkSession, lines: DataFrame, uris: list[str]) -> dict[str, str]:
-    """first_lines, or ValueError naming the gzip files that cannot be decompressed to their end."""
-    try:
-        return first_lines(lines)
-    except Py4JJavaError as error:
-        broken = [uri for uri in uris if uri.endswith(".gz") and not _decompresses(spark, uri)]
-        if not broken:
-            raise
-        raise ValueError(f"{broken[0]}: truncated gzip (or not gzip): it does not decompress to its end") from error
+TRUNCATED_GZIP = "truncated gzip (or not gzip): it does not decompress to its end"
+
+
+def undecompressable(spark: SparkSession, uris: list[str]) -> list[str]:
+    """The .gz files among uris that Spark cannot read to their end (a truncated or corrupt gzip)."""
+    return [uri for uri in uris if uri.endswith(".gz") and not _decompresses(spark, uri)]
 
 
 def _decompresses(spark: SparkSession, uri: str) -> bool:
@@ -221,18 +218,33 @@ def _java_message(error: Py4JJavaError) -> str:
     return str(error.java_exception.toString()).splitlines()[0]
 
 
-def parquet_schema_groups(spark: SparkSession, uris: list[str]) -> list[tuple[ParquetFooter, list[str]]]:
-    """Parquet files grouped by schema (read from each footer), so each group is read once with its own schema."""
+def parquet_schema_groups(
+    spark: SparkSession, uris: list[str], unreadable: dict[str, str]
+) -> list[tuple[ParquetFooter, list[str]]]:
+    """Parquet files grouped by schema (read from each footer), so each group is read once with its own schema.
+
+    A file whose footer or schema cannot be read, or whose columns collide, is left out and put in unreadable
+    with the problem, so that it fails alone rather than every day the job reads.
+    """
     groups: dict[str, tuple[ParquetFooter, list[str]]] = {}
     for uri in uris:
-        footer = parquet_footer(spark, uri)
-        column_names(list(footer.names), uri)  # fails here, naming the file, if two columns collide
         try:
-            schema = spark.read.parquet(escape_glob(uri)).schema
-        except (AnalysisException, Py4JJavaError) as error:
-            raise ValueError(f"{uri}: Spark cannot read this Parquet file: {str(error).splitlines()[0]}") from error
+            footer, schema = _parquet_footer_and_schema(spark, uri)
+        except ValueError as error:
+            unreadable[uri] = str(error).removeprefix(f"{uri}: ")
+            continue
         groups.setdefault(f"{schema.json()}{footer.nanos}", (footer, []))[1].append(uri)
     return list(groups.values())
+
+
+def _parquet_footer_and_schema(spark: SparkSession, uri: str) -> tuple[ParquetFooter, T.StructType]:
+    """A Parquet file's footer and Spark's schema of it; ValueError naming the file when either cannot be read."""
+    footer = parquet_footer(spark, uri)
+    column_names(list(footer.names), uri)  # fails here, naming the file, if two columns collide
+    try:
+        return footer, spark.read.parquet(escape_glob(uri)).schema
+    except (AnalysisException, Py4JJavaError) as error:
+        raise ValueError(f"{uri}: Spark cannot read this Parquet file: {str(error).splitlines()[0]}") from error
 
 
 def parquet_rows(spark: SparkSession, footer: ParquetFooter, uris: list[str]) -> DataFrame:

@@ -85,6 +85,10 @@ UNPARSEABLE_LINE, INVALID_LINE_AMOUNT = "unparseable_line", "invalid_line_amount
 # supplier sends U+FFFD on purpose), and a NUL character, which PostgreSQL text cannot hold.
 INVALID_ENCODING, NUL_CHARACTER = "invalid_encoding", "nul_character"
 REPLACEMENT_CHARACTER, NUL = "\ufffd", "\x00"
+# Tried first of all: a landing object ingest could not read at all (a truncated gzip, UTF-16, a file that is not
+# Parquet, repeated column names). Raw keeps one row for it, at line OBJECT_LINE, with the problem as its unparsed
+# line: it fails only its own day's object, and the rest of the day and of the run loads.
+UNREADABLE_OBJECT, OBJECT_LINE = "unreadable_object", 0
 # Tried last, on the rows every other rule kept: the lines of a (day, store, product) whose daily_sales totals
 # (units, gross, returns or net revenue) cannot be represented as BIGINT or DECIMAL(18,4) are all quarantined.
 INVALID_DAY_TOTAL = "invalid_day_total"

@@ -47,7 +47,7 @@ DESCRIPTIONS = {
     SOURCE_OBJECT: "URI of the landing object the row came from.",
     SOURCE_MD5: "MD5 of the landing object's bytes, as ingested.",
     SOURCE_BYTES: "Size of the landing object in bytes, as ingested.",
-    LINE_NUMBER: "Line (or row) of the row in its landing object, from 1.",
+    LINE_NUMBER: "Line (or row) of the row in its landing object, from 1; 0 for an object that could not be read.",
     REASON: "The first cleaning rule the row broke (DESIGN.md, 'Cleaning rules').",
     PARTITION_COLUMN: "Business day of the row, in the business time zone (the partition).",
     "units_sold": "Sum of the positive quantities.",

@@ -1,9 +1,7 @@
 """Hostile landing files through the real ingest and clean jobs: each quarantined with its reason, or named."""
 
 import datetime
-import gzip
 import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from glue_scripts import clean_sales, ingest_sales
-from glue_scripts.reading_rules import column_names
 from retail_assets.defs.checks.models import CLEANED_CHECKED, CleanedSales
 from retail_assets.defs.checks.pandera_check import validate
 from retail_assets.defs.checks.raw_checks import integrity_problems
@@ -237,48 +234,6 @@ def test_links_in_the_landing_folder_are_never_read(jobs):
     _, ingested, _, tables = jobs
     assert "SECRET" not in by_transaction(tables["raw"])
     assert [Path(obj["object"]).name for obj in ingested["objects"] if f"/{LINKS}/" in obj["object"]] == ["good.csv"]
-
-
-@pytest.mark.parametrize(
-    ("name", "data", "problem"),
-    [
-        ("cut.csv.gz", gzip.compress((HEADER + line("G1", EMPTY) * 2000).encode())[:-200], "truncated gzip"),
-        ("utf16.csv", (HEADER + line("U1", EMPTY)).encode("utf-16"), "not UTF-8 (UTF-16"),
-    ],
-)
-def test_an_unreadable_object_fails_the_run_naming_it_and_the_problem(spark, tmp_path, name, data, problem):
-    day = tmp_path / "landing" / "sales" / EMPTY
-    day.mkdir(parents=True)
-    (day / "good.csv").write_text(HEADER + line("E1", EMPTY))
-    (day / name).write_bytes(data)
-    args = {
-        "landing_uri": str(tmp_path / "landing"),
-        "raw_uri": str(tmp_path / "raw"),
-        "start_date": EMPTY,
-        "end_date": EMPTY,
-    }
-    with pytest.raises(ValueError, match=re.escape(problem)) as error:
-        ingest_sales.run(spark, args)
-    assert name in str(error.value)
-
-
-def test_repeated_parquet_columns_fail_naming_the_file_with_lands_message(spark, tmp_path):
-    day = tmp_path / "landing" / "sales" / EMPTY
-    day.mkdir(parents=True)
-    table = pa.table({"sold_at": [f"{EMPTY} 10:00:00"], "quantity": ["1"], "Quantity": ["2"]})
-    pq.write_table(table, day / "twice.parquet")
-    args = {
-        "landing_uri": str(tmp_path / "landing"),
-        "raw_uri": str(tmp_path / "raw"),
-        "start_date": EMPTY,
-        "end_date": EMPTY,
-    }
-    with pytest.raises(ValueError) as error:
-        ingest_sales.run(spark, args)
-    with pytest.raises(ValueError) as land_rule:
-        column_names(table.column_names, "x")
-    assert "twice.parquet" in str(error.value)
-    assert str(land_rule.value).removeprefix("x: ") in str(error.value)
 
 
 def test_the_cleaned_model_refuses_nul_and_undecodable_characters(jobs):

@@ -19,6 +19,7 @@ from glue_scripts.sales_contract import (
     INTEGER_PATTERN,
     LINE_NUMBER,
     NUL,
+    OBJECT_LINE,
     PARTITION_COLUMN,
     REASON,
     REPLACEMENT_CHARACTER,
@@ -170,7 +171,7 @@ class QuarantineSales(
     declared_columns(
         QUARANTINE_SALES_TABLE,
         QUARANTINE_CHECKED,
-        {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": 1}, PARTITION_COLUMN: IS_DAY},
+        {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": OBJECT_LINE}, PARTITION_COLUMN: IS_DAY},
     )
 ):
     """quarantine/sales: every row has a reason and its lineage."""
