@@ -218,18 +218,26 @@ def test_an_unsupported_object_fails_the_run_naming_it(spark, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "error"),
+    ("text", "problem"),
     [
-        ("quantity,Quantity\n1,2\n", r"bad\.csv: columns \['quantity'\] appear twice"),
-        ("\ntransaction_id\nT1\n", r"bad\.csv: the first line is blank, where the CSV header belongs"),
+        ("quantity,Quantity\n1,2\n", "columns ['quantity'] appear twice"),
+        ("\ntransaction_id\nT1\n", "the first line is blank, where the CSV header belongs"),
     ],
 )
-def test_a_csv_file_without_a_usable_header_fails_the_run_naming_it(spark, tmp_path, text, error):
+def test_a_csv_file_without_a_usable_header_is_an_unreadable_object_named_with_its_problem(
+    spark, tmp_path, text, problem
+):
     day = tmp_path / "landing" / "sales" / DAY
     day.mkdir(parents=True)
     (day / "bad.csv").write_text(text)
-    with pytest.raises(ValueError, match=error):
-        run(spark, ingest_args(tmp_path, DAY, DAY))
+    (day / "good.csv").write_text("transaction_id\nT1\n")
+    summary = run(spark, ingest_args(tmp_path, DAY, DAY))
+    (unreadable,) = summary["unreadable"]
+    assert unreadable["object"].endswith("/bad.csv") and unreadable["problem"].startswith(problem)
+    # One raw row stands for the object (line 0, the problem as its unparsed line); the good file loads.
+    rows = spark.read.parquet(str(tmp_path / "raw")).select("_source_object", "_line_number", "_unparsed_line")
+    by_file = {Path(row["_source_object"]).name: (row["_line_number"], row["_unparsed_line"]) for row in rows.collect()}
+    assert by_file == {"bad.csv": (0, unreadable["problem"]), "good.csv": (2, None)}
 
 
 @pytest.mark.parametrize(
