@@ -30,6 +30,7 @@ from glue_scripts.sales_contract import (
     MONEY_SCALE,
     MONEY_TYPE,
     NEGATIVE_PRICE,
+    NOT_UTF8_OBJECT,
     NUL,
     NUL_CHARACTER,
     OBJECT_LINE,
@@ -115,7 +116,11 @@ def _rule_reason() -> Column:
     """The reason of the first rule before the duplicate rule that a row breaks; null if it breaks none."""
     landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
     reason = (
-        F.when(F.col(LINE_NUMBER) == OBJECT_LINE, F.lit(UNREADABLE_OBJECT))
+        F.when(
+            (F.col(LINE_NUMBER) == OBJECT_LINE) & F.col(UNPARSED_LINE).startswith(NOT_UTF8_OBJECT),
+            F.lit(INVALID_ENCODING),
+        )
+        .when(F.col(LINE_NUMBER) == OBJECT_LINE, F.lit(UNREADABLE_OBJECT))
         .when(
             F.exists(F.array(*landed), lambda text: F.instr(text, REPLACEMENT_CHARACTER) > 0), F.lit(INVALID_ENCODING)
         )

@@ -10,6 +10,7 @@ import re
 
 from glue_scripts.sales_contract import (
     BLANK_LINE_PATTERN,
+    NOT_UTF8_OBJECT,
     NUL,
     RAW_SYSTEM_COLUMNS,
     REASON,
@@ -72,7 +73,7 @@ def first_line_encoding_problem(line: str) -> str | None:
     NUL bytes between its characters.
     """
     if line.startswith(REPLACEMENT_CHARACTER * 2) or NUL in line:
-        return "not UTF-8 (UTF-16 or UTF-32: a byte order mark or NUL bytes in the first line); export it as UTF-8"
+        return f"{NOT_UTF8_OBJECT} (UTF-16 or UTF-32: a byte order mark or NUL bytes in the first line); export it as UTF-8"
     return None
 
 

@@ -89,6 +89,9 @@ REPLACEMENT_CHARACTER, NUL = "\ufffd", "\x00"
 # Parquet, repeated column names). Raw keeps one row for it, at line OBJECT_LINE, with the problem as its unparsed
 # line: it fails only its own day's object, and the rest of the day and of the run loads.
 UNREADABLE_OBJECT, OBJECT_LINE = "unreadable_object", 0
+# How the problem of a whole object that is not UTF-8 text (UTF-16, UTF-32) starts: its row is quarantined as
+# invalid_encoding, the reason its own bytes deserve, not as the generic unreadable_object.
+NOT_UTF8_OBJECT = "not UTF-8"
 # Tried last, on the rows every other rule kept: the lines of a (day, store, product) whose daily_sales totals
 # (units, gross, returns or net revenue) cannot be represented as BIGINT or DECIMAL(18,4) are all quarantined.
 INVALID_DAY_TOTAL = "invalid_day_total"

@@ -107,10 +107,15 @@ def test_an_unreadable_object_is_one_quarantined_row_and_the_rest_of_the_range_l
     lake, ingested, counts, quarantine = ranged_jobs
     counts.check_every_row_once()
     assert counts.cleaned == dict.fromkeys(DAYS, GOOD_ROWS)
-    assert counts.reasons == {DAYS[0]: {"unreadable_object": 1}, DAYS[1]: {"unreadable_object": 3}, DAYS[2]: {}}
+    assert counts.reasons == {
+        DAYS[0]: {"unreadable_object": 1},
+        DAYS[1]: {"unreadable_object": 2, "invalid_encoding": 1},
+        DAYS[2]: {},
+    }
     rows = {Path(row["_source_object"]).name: row for row in quarantine}
     for name, problem in PROBLEMS.items():
-        assert rows[name]["reason"] == "unreadable_object" and rows[name]["_line_number"] == 0
+        reason = "invalid_encoding" if name == "utf16.csv" else "unreadable_object"
+        assert rows[name]["reason"] == reason and rows[name]["_line_number"] == 0
         assert problem in rows[name]["_unparsed_line"]
     frame = pa.Table.from_pylist(quarantine).select(list(QUARANTINE_CHECKED)).to_pandas()
     assert validate(QuarantineSales, frame, dg.AssetCheckSeverity.ERROR).passed
