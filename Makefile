@@ -24,10 +24,12 @@ test: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m pytest
 
-# The fast layer only: no Spark, no PostgreSQL, no Dagster subprocess (the `system` marker, see conftest.py).
+# The fast layer only: no Spark, no PostgreSQL, no Dagster subprocess (the `system` marker, see conftest.py), in two
+# pytest-xdist workers (its tests share no port, folder or server); the system layer stays in one process. A module
+# stays in one worker: its module fixtures (a moto server, a landed sample) and moto's services load once.
 test-fast: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/python -m pytest -m "not system"
+	$(BIN)/python -m pytest -m "not system" -n 2 --dist loadfile
 
 # Loads the code location the way dg does (the [tool.dg] project in pyproject.toml).
 check-defs: $(STAMP)

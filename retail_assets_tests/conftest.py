@@ -38,6 +38,17 @@ SYSTEM_TESTS = {
     ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
     ("test_propensity_service.py", "test_serve_model_answers_predict_by_id_and_by_features"),  # a server process
     ("test_propensity_service.py", "test_the_form_shows_a_score_in_chromium"),  # a server and Chromium
+    ("test_spark_environment.py", "test_the_job_subprocess_starts_without_the_parents_secrets"),  # a job process
+    ("test_spark_environment.py", "test_a_plain_size_from_run_config_is_used"),  # a job process
+    ("test_provision_security.py", "test_the_jobs_install_dagster_pipes_from_the_wheel_in_the_lake_by_its_hash"),  # pip
+    # Each starts an embedded PostgreSQL server (the refusals in that module start none and stay fast).
+    ("test_embedded_postgres_security.py", "test_a_linked_password_file_is_not_written_through"),
+    ("test_embedded_postgres_security.py", "test_an_interrupted_initdb_is_cleaned_without_following_a_link_in_it"),
+    ("test_embedded_postgres_security.py", "test_home_is_created_private"),
+    ("test_embedded_postgres_security.py", "test_the_urls_carry_no_password_and_work_through_their_password_file"),
+    ("test_embedded_postgres_security.py", "test_the_loader_owns_the_tables_and_is_no_superuser"),
+    ("test_embedded_postgres_security.py", "test_the_analyst_reads_but_cannot_write_or_run_programs"),
+    ("test_embedded_postgres_security.py", "test_the_local_warehouse_loads_as_the_loader"),
 }
 
 

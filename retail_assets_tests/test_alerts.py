@@ -33,10 +33,10 @@ def never_run_cleaned_sales():
 
 @pytest.fixture(scope="module")
 def failed_run():
-    """A run of a 30-day range that fails in raw/sales, in a throwaway instance."""
+    """A run of a 30-day range that fails in raw/sales, in a throwaway in-memory instance."""
     job = dg.define_asset_job("sales_pipeline", selection=dg.AssetSelection.all())
     defs = dg.Definitions(assets=[failing_raw_sales, never_run_cleaned_sales], jobs=[job])
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("sales_pipeline").execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: "2024-03-01", ASSET_PARTITION_RANGE_END_TAG: "2024-03-30"},

@@ -30,16 +30,21 @@ def trained(data: SplitData, accepted: bytes | None = None) -> Evaluation:
     return evaluate(data, train_booster(data.training.features, data.training.label), accepted, 0.0)
 
 
+@cache
+def planted() -> Evaluation:
+    """The candidate on the planted signal, trained once for the tests that read it (training is deterministic)."""
+    return trained(generated(False))
+
+
 def test_training_twice_gives_the_same_file_and_metrics():
-    data = generated(False)
-    first, second = trained(data), trained(data)
+    first, second = planted(), trained(generated(False))
     assert file_hash(first.model_file) == file_hash(second.model_file)
     assert first.model == second.model and first.baseline == second.baseline
     assert list(first.importances["feature"].sort_values()) == sorted(FEATURES)
 
 
 def test_planted_signal_beats_the_baseline_and_passes_the_gate():
-    evaluation = trained(generated(False))
+    evaluation = planted()
     assert evaluation.model.roc_auc > evaluation.baseline.roc_auc + MIN_LIFT
     assert evaluation.model.precision_at_top_10pct >= evaluation.model.base_rate
     # The evening regulars are what the baseline cannot see: the hour mix carries gain.
@@ -51,7 +56,7 @@ def test_planted_signal_beats_the_baseline_and_passes_the_gate():
 
 
 def test_shuffled_labels_fail_the_gate_against_baseline_and_accepted_model():
-    accepted = trained(generated(False)).model_file
+    accepted = planted().model_file
     evaluation = trained(generated(True), accepted)
     assert evaluation.model.roc_auc == pytest.approx(0.5, abs=0.06)
     verdict = gate_verdict(

@@ -54,7 +54,7 @@ def warehouse_with_a_bad_url():
 def test_the_failure_alert_redacts_a_connection_string_in_the_error():
     job = dg.define_asset_job("sales_pipeline", selection=[warehouse_with_a_bad_url])
     defs = dg.Definitions(assets=[warehouse_with_a_bad_url], jobs=[job])
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = defs.resolve_job_def("sales_pipeline").execute_in_process(instance=instance, raise_on_error=False)
         context = dg.build_run_status_sensor_context(
             sensor_name="run_failure_alert",

@@ -24,7 +24,7 @@ def requested(result) -> dict[str, set[str | None]]:
 
 
 def test_new_days_request_their_reports_and_the_dashboard():
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert requested(first) == {}
 

@@ -54,7 +54,7 @@ def job_environment(glue: GlueJobs):
 
 
 def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [job_environment], resources={"glue": LocalGlueJobs(business_timezone="UTC")}, instance=instance
         )
@@ -69,7 +69,7 @@ def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
 @pytest.mark.parametrize("memory", ["1g --conf spark.eventLog.dir=/tmp/x", "4g pyspark-shell", "-1g", "4G", ""])
 def test_run_config_cannot_inject_spark_options(reporting_job, memory):
     run_config = {"resources": {"glue": {"config": {"spark_driver_memory": memory, "business_timezone": "UTC"}}}}
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         with pytest.raises(dg.DagsterResourceFunctionError) as refused:
             dg.materialize(
                 [job_environment],
@@ -86,7 +86,7 @@ def test_run_config_cannot_inject_spark_options(reporting_job, memory):
 
 def test_a_plain_size_from_run_config_is_used(reporting_job):
     run_config = {"resources": {"glue": {"config": {"spark_driver_memory": "512m", "business_timezone": "UTC"}}}}
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [job_environment],
             resources={"glue": LocalGlueJobs(business_timezone="UTC")},

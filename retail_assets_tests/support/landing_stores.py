@@ -76,6 +76,8 @@ class Ticker:
         environ = {f"RETAIL_SENSOR_{name.upper()}": str(value) for name, value in settings.items()}
         self.sensor = landing_sensor(settings_from(environ))
         self.lake = lake
+        # One instance for every tick, as the daemon has; without it each tick would set up an instance of its own.
+        self.instance = dg.DagsterInstance.ephemeral()
         self.cursor = None
         self.warnings: list[str] = []
         self.skip_reason: str | None = None
@@ -83,7 +85,9 @@ class Ticker:
     def tick(self) -> dict[str, dg.RunRequest]:
         """One evaluation: the run requests by partition."""
         # Entered as a context manager: a resource holding another (S3Lake holds its clients) is set up in it.
-        with dg.build_sensor_context(cursor=self.cursor, resources={"lake": self.lake}) as context:
+        with dg.build_sensor_context(
+            instance=self.instance, cursor=self.cursor, resources={"lake": self.lake}
+        ) as context:
             handler = CollectRecords()
             context.log.addHandler(handler)
             result = self.sensor(context)
