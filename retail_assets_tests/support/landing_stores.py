@@ -72,10 +72,12 @@ class S3Landing:
 class Ticker:
     """Evaluates the sensor tick after tick, carrying the cursor, as the daemon does."""
 
-    def __init__(self, lake, **settings):
+    def __init__(self, lake, instance: dg.DagsterInstance | None = None, **settings):
         environ = {f"RETAIL_SENSOR_{name.upper()}": str(value) for name, value in settings.items()}
         self.sensor = landing_sensor(settings_from(environ))
         self.lake = lake
+        # The instance the sensor reads raw's recorded landing digests from (an empty one unless given).
+        self.instance = instance or dg.DagsterInstance.ephemeral()
         self.cursor = None
         self.warnings: list[str] = []
         self.skip_reason: str | None = None
@@ -83,7 +85,9 @@ class Ticker:
     def tick(self) -> dict[str, dg.RunRequest]:
         """One evaluation: the run requests by partition."""
         # Entered as a context manager: a resource holding another (S3Lake holds its clients) is set up in it.
-        with dg.build_sensor_context(cursor=self.cursor, resources={"lake": self.lake}) as context:
+        with dg.build_sensor_context(
+            cursor=self.cursor, resources={"lake": self.lake}, instance=self.instance
+        ) as context:
             handler = CollectRecords()
             context.log.addHandler(handler)
             result = self.sensor(context)

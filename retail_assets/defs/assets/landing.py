@@ -12,6 +12,8 @@ landing_sales = dg.AssetSpec(
     kinds={"s3"},
     # with_source_code_references links only assets with a function; the spec's file is linked here.
     metadata={
-        "dagster/code_references": dg.CodeReferencesMetadataValue([dg.LocalFileCodeReference(__file__, line_number=1)])
+        "dagster/code_references": dg.CodeReferencesMetadataValue(
+            code_references=[dg.LocalFileCodeReference(file_path=__file__, line_number=1)]
+        )
     },
 )

@@ -16,13 +16,16 @@ from retail_assets.defs.assets.raw import RAW_SALES
 from retail_assets.defs.checks.models import CleanedSales, QuarantineSales
 from retail_assets.defs.checks.pandera_check import pandera_asset_check
 from retail_assets.defs.checks.per_day import evaluations_by_day
-from retail_assets.defs.checks.usual_band import band_metadata, same_weekday_history, too_little_history, usual_band
+from retail_assets.defs.checks.usual_band import (
+    MIN_RATE_HALF_WIDTH,
+    band_metadata,
+    same_weekday_history,
+    too_little_history,
+    usual_band,
+)
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.pipeline import PipelineSettings
-
-# The usual band of a quarantine rate is never narrower than ±0.5 points: below that is ordinary noise.
-MIN_RATE_HALF_WIDTH = 0.005
 
 cleaned_sales_model = pandera_asset_check(
     model=CleanedSales,

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
+    PARTITION_COLUMN,
     RAW_SYSTEM_COLUMNS,
     REQUIRED_COLUMN_NAMES,
     SOURCE_BYTES,
@@ -20,11 +21,18 @@ from glue_scripts.sales_contract import (
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.assets.raw import RAW_SALES
 from retail_assets.defs.checks.models import LandingValues
-from retail_assets.defs.checks.pandera_check import pandera_asset_check
+from retail_assets.defs.checks.pandera_check import validate_day
 from retail_assets.defs.checks.per_day import evaluations_by_day
-from retail_assets.defs.checks.usual_band import band_metadata, same_weekday_history, too_little_history, usual_band
+from retail_assets.defs.checks.usual_band import (
+    MIN_RATE_HALF_WIDTH,
+    band_metadata,
+    same_weekday_history,
+    too_little_history,
+    usual_band,
+)
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
+from retail_assets.defs.resources.pipeline import PipelineSettings
 
 SYSTEM_COLUMNS = set(RAW_SYSTEM_COLUMNS)
 _LINEAGE = [SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES]
@@ -90,17 +98,60 @@ def rows_result(landed: int, history: list[int]) -> dg.AssetCheckResult:
     )
 
 
-landing_values_parse = pandera_asset_check(
-    model=LandingValues,
+VALUE_COLUMNS = [*REQUIRED_COLUMN_NAMES, "discount"]
+
+
+@dg.asset_check(
     asset=RAW_SALES,
-    table=("raw", "sales"),
-    columns=[*REQUIRED_COLUMN_NAMES, "discount"],
-    name="landing_values_parse",
-    description="Landing contract on the landed text: required values present, typed values parse "
-    "(WARN: such rows are quarantined by the cleaning job).",
-    blocking=False,
-    severity=dg.AssetCheckSeverity.WARN,
+    partitions_def=daily_partitions,
+    description="Landing contract on the landed text (required values present, typed values parse): WARN when the "
+    "share of a day's rows breaking it is above what is usual for its weekday; the rows are quarantined either way.",
 )
+def landing_values_parse(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings):
+    """Each day's contract-breaking rows, judged against the share usual for its weekday."""
+    days = partition_days(context)
+    history_days = {day: same_weekday_history(day) for day in days}
+    every_day = sorted(set(days).union(*history_days.values()))
+    rows = lake.read_days("raw", "sales", every_day, columns=[*VALUE_COLUMNS, PARTITION_COLUMN])
+    frame = None if rows is None else rows.to_pandas()
+    results = {
+        day: validate_day(LandingValues, frame, day, VALUE_COLUMNS, pipeline, dg.AssetCheckSeverity.WARN)
+        for day in every_day
+    }
+    shares = {day: _breaking_share(result) for day, result in results.items() if result.metadata["rows_checked"]}
+    yield from evaluations_by_day(
+        context,
+        {
+            day: values_result(results[day], [shares[past] for past in history_days[day] if past in shares])
+            for day in days
+        },
+    )
+
+
+def _breaking_share(result: dg.AssetCheckResult) -> float:
+    """Share of the checked rows that break the contract."""
+    failing = result.metadata.get("failing_rows")
+    return (failing.value if failing else 0) / result.metadata["rows_checked"].value
+
+
+def values_result(result: dg.AssetCheckResult, history: list[float]) -> dg.AssetCheckResult:
+    """A day's pandera result, a WARN only when its share of breaking rows is above its weekday's usual band."""
+    if result.passed:
+        return result
+    share = _breaking_share(result)
+    band = usual_band(history, MIN_RATE_HALF_WIDTH)
+    metadata = {**result.metadata, "breaking_share": round(share, 4), **band_metadata(band, len(history))}
+    if band is not None and share > band.high:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{result.description}: {share:.1%} of the rows, above the usual {band.high:.1%}",
+            metadata=metadata,
+        )
+    usual = too_little_history(len(history)) if band is None else f"usual for this weekday (up to {band.high:.1%})"
+    return dg.AssetCheckResult(
+        passed=True, description=f"{result.description}, quarantined by the cleaning job; {usual}", metadata=metadata
+    )
 
 
 def integrity_problems(lake: Lake, day: str) -> list[dict[str, object]]:

@@ -13,6 +13,8 @@ HISTORY_WEEKS = 8  # same weekdays looked back on
 MIN_HISTORY = 4  # same weekdays with data needed before a band means anything
 BAND_K = 3.0  # half-width of the band, in scaled MADs
 MAD_TO_SIGMA = 1.4826  # scales a MAD to a standard deviation for normally distributed values
+# The band of a share of rows (quarantined, breaking the contract) is never narrower than ±0.5 points: ordinary noise.
+MIN_RATE_HALF_WIDTH = 0.005
 
 
 @dataclass(frozen=True)
