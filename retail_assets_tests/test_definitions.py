@@ -79,6 +79,49 @@ def test_workspace_graph_has_exactly_the_design_edges():
     assert {"cleaned/sales:rows_conserved", "raw/sales:landing_day_has_objects"} <= checks
 
 
+# final/daily_sales's columns and the cleaned/sales columns each is computed from, as DESIGN.md defines them.
+FINAL_LINEAGE = {
+    **{name: {name} for name in ("store_id", "product_id", "product_name", "category", "brand", "business_date")},
+    "units_sold": {"quantity"},
+    "units_returned": {"quantity"},
+    "gross_revenue": {"quantity", "line_amount"},
+    "returns_amount": {"quantity", "line_amount"},
+    "net_revenue": {"line_amount"},
+    "transactions": {"transaction_id"},
+    "customers": {"customer_id"},
+}
+ZONES = {"landing", "raw", "cleaned", "quarantine", "final", "aurora"}
+
+
+def test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference():
+    with (
+        dg.instance_for_test() as instance,
+        WorkspaceProcessContext(
+            instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
+        ) as workspace,
+    ):
+        graph = workspace.create_request_context().asset_graph
+        nodes = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
+    sales = {name: node for name, node in nodes.items() if name.split("/")[0] in ZONES}
+    assert {node.group_name for node in sales.values()} == ZONES
+    for name, node in nodes.items():
+        kinds = [tag for tag in node.tags if tag.startswith("dagster/kind/")]  # how Dagster stores kinds
+        assert node.group_name and kinds and node.owners and node.description, name
+        assert len(node.description.splitlines()) == 1, name
+        (reference,) = node.metadata["dagster/code_references"].code_references
+        source = Path(reference.file_path)
+        assert source.is_file() and PROJECT_ROOT in source.parents, name
+    for name, node in sales.items():
+        assert node.group_name == name.split("/")[0], name  # the zone is the group
+    lineage = nodes["final/daily_sales"].metadata["dagster/column_lineage"].value
+    assert {
+        column: {dep.column_name for dep in deps} for column, deps in lineage.deps_by_column.items()
+    } == FINAL_LINEAGE
+    assert {dep.asset_key for deps in lineage.deps_by_column.values() for dep in deps} == {
+        dg.AssetKey(["cleaned", "sales"])
+    }
+
+
 def test_dagster_cli_validates_the_workspace(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
     result = subprocess.run(
