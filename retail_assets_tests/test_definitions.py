@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -59,14 +61,20 @@ def test_definitions_load_without_network_or_processes(tmp_path):
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 
 
-def test_workspace_graph_has_exactly_the_design_edges():
+@contextmanager
+def loaded_workspace() -> Iterator:
+    """The code location as `dagster dev` loads it through workspace.yaml (a code server process)."""
     with (
         dg.instance_for_test() as instance,
         WorkspaceProcessContext(
             instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
         ) as workspace,
     ):
-        request = workspace.create_request_context()
+        yield workspace.create_request_context()
+
+
+def test_workspace_graph_has_exactly_the_design_edges():
+    with loaded_workspace() as request:
         assert request.get_code_location_error("retail_assets.definitions") is None
         graph = request.asset_graph
         edges = {
@@ -94,13 +102,8 @@ ZONES = {"landing", "raw", "cleaned", "quarantine", "final", "aurora"}
 
 
 def test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference():
-    with (
-        dg.instance_for_test() as instance,
-        WorkspaceProcessContext(
-            instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
-        ) as workspace,
-    ):
-        graph = workspace.create_request_context().asset_graph
+    with loaded_workspace() as request:
+        graph = request.asset_graph
         nodes = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
     sales = {name: node for name, node in nodes.items() if name.split("/")[0] in ZONES}
     assert {node.group_name for node in sales.values()} == ZONES

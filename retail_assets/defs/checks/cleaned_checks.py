@@ -19,7 +19,7 @@ from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.checks.usual_band import (
     MIN_RATE_HALF_WIDTH,
     band_metadata,
-    same_weekday_history,
+    histories,
     too_little_history,
     usual_band,
 )
@@ -123,8 +123,7 @@ def rate_result(rate: float | None, history: list[float], error_rate: float) -> 
 def quarantine_rate(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings):
     """Each day's quarantine rate against the fixed error threshold and its weekday's usual band."""
     days = partition_days(context)
-    history_days = {day: same_weekday_history(day) for day in days}
-    every_day = sorted(set(days).union(*history_days.values()))
+    history_days, every_day = histories(days)
     rates = quarantine_rates(
         lake.rows_per_day("raw", "sales", every_day), lake.rows_per_day("quarantine", "sales", every_day)
     )

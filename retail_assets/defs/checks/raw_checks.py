@@ -26,7 +26,7 @@ from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.checks.usual_band import (
     MIN_RATE_HALF_WIDTH,
     band_metadata,
-    same_weekday_history,
+    histories,
     too_little_history,
     usual_band,
 )
@@ -73,8 +73,8 @@ def landing_day_has_objects(context: dg.AssetCheckExecutionContext, lake: Lake):
 def landed_rows_usual(context: dg.AssetCheckExecutionContext, lake: Lake):
     """Each day's landed rows against its weekday's usual band."""
     days = partition_days(context)
-    history_days = {day: same_weekday_history(day) for day in days}
-    rows = lake.rows_per_day("raw", "sales", sorted(set(days).union(*history_days.values())))
+    history_days, every_day = histories(days)
+    rows = lake.rows_per_day("raw", "sales", every_day)
     yield from evaluations_by_day(
         context,
         {day: rows_result(rows[day], [rows[past] for past in history_days[day] if rows[past]]) for day in days},
@@ -110,8 +110,7 @@ VALUE_COLUMNS = [*REQUIRED_COLUMN_NAMES, "discount"]
 def landing_values_parse(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings):
     """Each day's contract-breaking rows, judged against the share usual for its weekday."""
     days = partition_days(context)
-    history_days = {day: same_weekday_history(day) for day in days}
-    every_day = sorted(set(days).union(*history_days.values()))
+    history_days, every_day = histories(days)
     rows = lake.read_days("raw", "sales", every_day, columns=[*VALUE_COLUMNS, PARTITION_COLUMN])
     frame = None if rows is None else rows.to_pandas()
     results = {

@@ -37,6 +37,12 @@ def same_weekday_history(day: str, weeks: int = HISTORY_WEEKS) -> list[str]:
     return [(current - timedelta(weeks=week)).isoformat() for week in range(1, weeks + 1)]
 
 
+def histories(days: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Each day's same-weekday history, and every day to read: the days and their histories, in order."""
+    history = {day: same_weekday_history(day) for day in days}
+    return history, sorted(set(days).union(*history.values()))
+
+
 def usual_band(history: list[float], min_half_width: float) -> Band | None:
     """The band of history (None with fewer than MIN_HISTORY values); never narrower than ±min_half_width."""
     if len(history) < MIN_HISTORY:
