@@ -105,7 +105,7 @@ def test_landing_values_parse_names_each_rule_and_shows_the_rows(lake):
     bad = [raw_row(source, 6, quantity="two"), raw_row(source, 7, unit_price="1,50"), raw_row(source, 8, store_id=" ")]
     write_day(lake, "raw", "sales", DAY, good + bad, raw_schema())
     evaluation = evaluate(landing_values_parse, lake)
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.passed and "only 0 of the 4 same-weekday days" in evaluation.description  # no history yet
     assert meta(evaluation, "rules_failed") == {
         "quantity: quantity_parses": 1,
         "unit_price: money_parses": 1,
@@ -114,6 +114,15 @@ def test_landing_values_parse_names_each_rule_and_shows_the_rows(lake):
     assert meta(evaluation, "failing_rows") == 3
     sample = evaluation.metadata["failing_rows_sample"].records
     assert sorted(record.data["quantity"] for record in sample) == ["2", "2", "two"]
+
+    for week in range(1, 5):  # four earlier Saturdays with one bad row in eight: 12.5% is this weekday's usual
+        past = (date.fromisoformat(DAY) - timedelta(weeks=week)).isoformat()
+        past_source = land(lake, past, "a.csv", "x")
+        rows = [raw_row(past_source, line) for line in range(2, 9)] + [raw_row(past_source, 9, quantity="x")]
+        write_day(lake, "raw", "sales", past, rows, raw_schema())
+    evaluation = evaluate(landing_values_parse, lake)  # 3 in 7 is far above it
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert meta(evaluation, "usual_median") == 0.125 and meta(evaluation, "breaking_share") == 0.4286
 
 
 def test_raw_matches_landing_until_raw_is_truncated_or_landing_changes(lake):

@@ -101,7 +101,8 @@ def test_the_terminal_shows_steps_summary_and_the_log_path_only(demo):
         assert noise not in demo.stdout, noise
     for step in ("raw/sales", "cleaned_sales", "final/daily_sales", "aurora/daily_sales"):
         assert f"✓ {step}" in demo.stdout, step
-    assert "blocked, never started: final/daily_sales, aurora/daily_sales" in demo.stdout
+    assert "✓ raw/sales: landed_rows_usual" in demo.stdout
+    assert "blocked, never started: aurora/daily_sales, final/daily_sales and their 4 checks" in demo.stdout
     assert "make ui" in demo.stdout
 
 

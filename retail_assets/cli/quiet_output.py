@@ -25,7 +25,7 @@ def log_file_path(home: Path, command: str) -> Path:
 def quiet_output(log_path: Path, verbose: bool) -> Iterator[Console]:
     """A console on the terminal; unless verbose, all other output of the process goes to log_path meanwhile."""
     if verbose:
-        yield Console(highlight=False)
+        yield Console(highlight=False, soft_wrap=True)
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -36,7 +36,8 @@ def quiet_output(log_path: Path, verbose: bool) -> Iterator[Console]:
             os.dup2(log.fileno(), 1)
             os.dup2(log.fileno(), 2)
             try:
-                yield Console(file=terminal, highlight=False, force_terminal=terminal.isatty())
+                # soft_wrap: a summary table wider than the terminal is not broken into lines.
+                yield Console(file=terminal, highlight=False, soft_wrap=True, force_terminal=terminal.isatty())
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()

@@ -17,8 +17,11 @@ STEP_EVENTS = {
 POLL_SECONDS = 0.5
 
 
-def step_label(step_key: str) -> str:
-    """A step key as people read it: raw__sales -> raw/sales."""
+def step_label(step_key: str, check_names: frozenset[str] = frozenset()) -> str:
+    """A step key as people read it: raw__sales -> raw/sales, raw__sales_rows_usual -> raw/sales: rows_usual."""
+    for name in check_names:
+        if step_key.endswith(f"_{name}"):
+            return f"{step_key[: -len(name) - 1].replace('__', '/')}: {name}"
     return step_key.replace("__", "/")
 
 
@@ -30,7 +33,9 @@ def progress_bar(console: Console) -> Progress:
 
 
 @contextmanager
-def step_lines(progress: Progress, instance: dg.DagsterInstance, run_id: str) -> Iterator[None]:
+def step_lines(
+    progress: Progress, instance: dg.DagsterInstance, run_id: str, check_names: frozenset[str]
+) -> Iterator[None]:
     """While the body runs, follow run_id's step events and keep one line per step up to date."""
     tasks: dict[str, TaskID] = {}
     done = threading.Event()
@@ -40,11 +45,11 @@ def step_lines(progress: Progress, instance: dg.DagsterInstance, run_id: str) ->
             event = entry.dagster_event
             key = event.step_key
             if key not in tasks:
-                tasks[key] = progress.add_task(f"  {step_label(key)}", total=1)
+                tasks[key] = progress.add_task(f"  {step_label(key, check_names)}", total=1)
             if event.event_type == dg.DagsterEventType.STEP_SUCCESS:
-                progress.update(tasks[key], description=f"[green]✓[/] {step_label(key)}", completed=1)
+                progress.update(tasks[key], description=f"[green]✓[/] {step_label(key, check_names)}", completed=1)
             elif event.event_type in (dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_SKIPPED):
-                progress.update(tasks[key], description=f"[red]✗[/] {step_label(key)}", completed=1)
+                progress.update(tasks[key], description=f"[red]✗[/] {step_label(key, check_names)}", completed=1)
 
     def follow() -> None:
         while not done.wait(POLL_SECONDS):

@@ -36,7 +36,7 @@ def summarize(lake: Lake, warehouse: Warehouse, days: list[str]) -> tuple[list[D
             quarantined[day],
             final[day],
             totals.get(day, {}).get("rows", 0),
-            totals.get(day, {}).get("net_revenue", Decimal("0")),
+            totals.get(day, {}).get("net_revenue", Decimal(0)),
         )
         for day in days
     ]

@@ -117,7 +117,7 @@ def landing_values_parse(context: dg.AssetCheckExecutionContext, lake: Lake, pip
         day: validate_day(LandingValues, frame, day, VALUE_COLUMNS, pipeline, dg.AssetCheckSeverity.WARN)
         for day in every_day
     }
-    shares = {day: _breaking_share(result) for day, result in results.items() if result.metadata["rows_checked"]}
+    shares = {day: _breaking_share(result) for day, result in results.items() if result.metadata["rows_checked"].value}
     yield from evaluations_by_day(
         context,
         {
