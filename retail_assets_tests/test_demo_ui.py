@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -86,9 +86,12 @@ def demo(tmp_path_factory, postgres_url) -> Demo:
         text=True,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    days = [(yesterday - timedelta(days=back)).isoformat() for back in reversed(range(DAYS))]
-    broken = (yesterday - timedelta(days=DAYS)).isoformat()
+    # The days the demo itself chose (its "yesterday" may be another day than the test's when it runs past midnight).
+    first, last = re.search(r"generated \d+ days \((\S+)\.\.\.(\S+)\)", result.stdout).groups()
+    end = date.fromisoformat(last)
+    days = [(end - timedelta(days=back)).isoformat() for back in reversed(range(DAYS))]
+    assert days[0] == first
+    broken = (end - timedelta(days=DAYS)).isoformat()
     return Demo(home, env, result.stdout + result.stderr, days, broken)
 
 
@@ -209,10 +212,12 @@ def lineage_page(base: str, tmp_path: Path) -> Path:
     """The global lineage: every zone's group and every asset on it."""
     with browser_page(allow_hosts=("127.0.0.1",), viewport=(1600, 1000)) as opened:
         page = opened.page
-        page.goto(f"{base}/asset-groups", wait_until="networkidle", timeout=120_000)
-        page.wait_for_selector("text=daily_sales", timeout=120_000)
         shot = tmp_path / "lineage.png"
-        page.screenshot(path=str(shot), full_page=True)
+        try:
+            page.goto(f"{base}/asset-groups", wait_until="networkidle", timeout=120_000)
+            page.wait_for_selector("text=daily_sales", timeout=300_000)  # the code location may still be loading
+        finally:
+            page.screenshot(path=str(shot), full_page=True)  # also when it failed: what the page showed
         text = page.inner_text("body")
     for zone in ZONES:
         assert zone in text, zone
