@@ -27,9 +27,9 @@ from retail_assets.defs.assets.raw import RAW_SALES
 from retail_assets.defs.checks import ALL_CHECKS
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.settings import PROJECT_ROOT
+from retail_assets_tests.support import dagster_dev
 from retail_assets_tests.support.browser import browser_page
 from retail_assets_tests.support.landing_stores import Ticker
-from retail_assets_tests.test_dagster_dev import DEFAULT_SIGNALS_THEN, free_port, stop, wait_for
 
 DAYS = 3
 ROWS_PER_DAY = 200
@@ -180,62 +180,60 @@ def test_the_sensor_requests_nothing_after_the_demo_then_only_a_changed_day(demo
 
 
 def test_the_ui_shows_the_zones_every_asset_and_a_days_own_figures(demo, tmp_path):
-    port = free_port()
+    port = dagster_dev.free_port()
     env = {**demo.env, "RETAIL_TRIGGER": "sensor", "RETAIL_SENSOR_INTERVAL_SECONDS": "5"}
-    command = [sys.executable, "-c", DEFAULT_SIGNALS_THEN, "-m", "dagster", "dev", "--host", "127.0.0.1"]
     runs_before = len(demo_runs(demo))
-    with open(tmp_path / "dagster_dev.log", "wb") as log:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(lambda: responds(f"{base}/server_info"), 180, "dagster dev answering", tmp_path)
-            shots = [lineage_page(base, tmp_path), partition_page(base, tmp_path, demo)]
-            time.sleep(10)  # two sensor intervals more, so that its first pass has happened
-        finally:
-            stop(process)
-    copy_to = os.environ.get(SCREENSHOT_COPY_ENV)
-    if copy_to:
-        Path(copy_to).mkdir(parents=True, exist_ok=True)
-        for shot in shots:
-            shutil.copy(shot, copy_to)
+    log = tmp_path / "dagster_dev.log"
+    process = dagster_dev.start(env, log, port=port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        dagster_dev.wait_for(lambda: responds(f"{base}/server_info"), 180, "dagster dev answering", log)
+        with browser_page(allow_hosts=("127.0.0.1",), viewport=(1600, 1000)) as opened:
+            lineage_page(opened.page, base, tmp_path)
+            partition_page(opened.page, base, tmp_path, demo)
+        time.sleep(10)  # two sensor intervals more, so that its first pass has happened
+    finally:
+        dagster_dev.stop(process)
+        copy_screenshots(tmp_path)
     assert len(demo_runs(demo)) == runs_before, "the sensor requested runs for days the demo had done"
 
 
-def lineage_page(base: str, tmp_path: Path) -> Path:
+def copy_screenshots(tmp_path: Path) -> None:
+    """Copy the screenshots taken, passed or failed, to RETAIL_SCREENSHOT_COPY_DIR when it is set."""
+    copy_to = os.environ.get(SCREENSHOT_COPY_ENV)
+    if copy_to:
+        Path(copy_to).mkdir(parents=True, exist_ok=True)
+        for shot in tmp_path.glob("*.png"):
+            shutil.copy(shot, copy_to)
+
+
+def lineage_page(page, base: str, tmp_path: Path) -> Path:
     """The global lineage: every zone's group and every asset on it."""
-    with browser_page(allow_hosts=("127.0.0.1",), viewport=(1600, 1000)) as opened:
-        page = opened.page
-        shot = tmp_path / "lineage.png"
-        try:
-            page.goto(f"{base}/asset-groups", wait_until="networkidle", timeout=120_000)
-            page.wait_for_selector("text=daily_sales", timeout=300_000)  # the code location may still be loading
-        finally:
-            page.screenshot(path=str(shot), full_page=True)  # also when it failed: what the page showed
+    shot = tmp_path / "lineage.png"
+    try:
+        # The UI keeps polling, so the network never goes idle: wait for what the graph draws instead.
+        page.goto(f"{base}/asset-groups", wait_until="domcontentloaded", timeout=60_000)
+        page.wait_for_selector("text=daily_sales", timeout=180_000)  # the code locations may still be loading
         text = page.inner_text("body")
+    finally:
+        page.screenshot(path=str(shot), full_page=True)  # also when it failed: what the page showed
     for zone in ZONES:
         assert zone in text, zone
     assert text.count("daily_sales") >= 2 and text.count("sales") >= 6
     return shot
 
 
-def partition_page(base: str, tmp_path: Path, demo: Demo) -> Path:
+def partition_page(page, base: str, tmp_path: Path, demo: Demo) -> Path:
     """cleaned/sales's page for one day: that day's own counts."""
     day = demo.days[0]
     rows = demo.lake().rows_per_day("quarantine", "sales", [day])[day]
-    with browser_page(allow_hosts=("127.0.0.1",), viewport=(1600, 1400)) as opened:
-        page = opened.page
-        page.goto(f"{base}/assets/cleaned/sales?view=partitions&partition={day}", wait_until="networkidle")
+    shot = tmp_path / "partition.png"
+    try:
+        page.goto(f"{base}/assets/cleaned/sales?view=partitions&partition={day}", wait_until="domcontentloaded")
         page.wait_for_selector("text=rows_quarantined", timeout=120_000)
-        shot = tmp_path / "partition.png"
-        page.screenshot(path=str(shot), full_page=True)
         text = page.inner_text("body")
+    finally:
+        page.screenshot(path=str(shot), full_page=True)
     assert day in text and "rows_quarantined" in text and "top_reasons" in text and str(rows) in text
     return shot
 
