@@ -213,7 +213,11 @@ def lineage_page(page, base: str, tmp_path: Path) -> Path:
     try:
         # The UI keeps polling, so the network never goes idle: wait for what the graph draws instead.
         page.goto(f"{base}/asset-groups", wait_until="domcontentloaded", timeout=60_000)
-        page.wait_for_selector("text=daily_sales", timeout=180_000)  # the code locations may still be loading
+        page.wait_for_selector("text=quarantine", timeout=180_000)  # the code locations may still be loading
+        skip_onboarding(page)
+        # 1.13 draws the global lineage with every group collapsed: Alt+E ("Expand all groups") shows the assets.
+        page.keyboard.press("Alt+e")
+        page.wait_for_selector("text=daily_sales", timeout=60_000)
         text = page.inner_text("body")
     finally:
         page.screenshot(path=str(shot), full_page=True)  # also when it failed: what the page showed
@@ -221,6 +225,18 @@ def lineage_page(page, base: str, tmp_path: Path) -> Path:
         assert zone in text, zone
     assert text.count("daily_sales") >= 2 and text.count("sales") >= 6
     return shot
+
+
+def skip_onboarding(page) -> None:
+    """Close the "Join the Dagster community" dialog a fresh instance opens over the first page."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # imported where the browser is, as browser.py
+
+    skip = page.get_by_role("button", name="Skip")
+    try:
+        skip.wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        return  # not shown (already dismissed in this browser)
+    skip.click()
 
 
 def partition_page(page, base: str, tmp_path: Path, demo: Demo) -> Path:
