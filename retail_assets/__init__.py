@@ -8,7 +8,8 @@ import warnings
 # is present (so neither sets it) and false (so pyarrow keeps time zones).
 os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "")
 
-# Two Dagster features this project relies on knowingly: single-run backfill policies (beta) and per-partition
-# asset checks (preview). Their warnings would otherwise repeat in every process and run log.
+# Dagster features this project relies on knowingly: single-run backfill policies (beta), per-partition asset
+# checks (preview) and the landing spec's code reference (beta classes). Their warnings would otherwise repeat in every process and run log.
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` .* is currently in beta")
 warnings.filterwarnings("ignore", message=r"Specifying a partitions_def on an AssetCheckSpec is currently in preview")
+warnings.filterwarnings("ignore", message=r"Class `(LocalFileCodeReference|CodeReferencesMetadataValue)` is currently in beta")

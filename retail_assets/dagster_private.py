@@ -3,6 +3,11 @@
 # Dagster 1.13 exports no public constant for the tags that mark a run's partition or partition range, yet they
 # are what a single-run backfill sets and what the UI reads. Runs over a range of days, executed in process, need
 # them (execute_in_process takes one partition key, not a range), and the failure alert reads them back.
+# A check evaluation that names its partition points at that partition's materialization with this record; Dagster
+# builds it itself only for single-partition runs (AssetCheckResult has no partition in 1.13), and exports no name.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -16,6 +21,7 @@ __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "PARTITION_NAME_TAG",
+    "AssetCheckEvaluationTargetMaterializationData",
     "SerializableErrorInfo",
     "partition_range_tags",
 ]

@@ -21,15 +21,18 @@ from retail_assets.settings import get_settings
 
 _settings = get_settings()
 defs = dg.Definitions(
-    assets=[
-        landing_sales,
-        raw_sales,
-        cleaned_sales,
-        final_daily_sales,
-        aurora_daily_sales,
-        *REPORT_ASSETS,
-        sales_dashboard,
-    ],
+    # Each asset links to the file that defines it (the UI's "Code" reference).
+    assets=dg.with_source_code_references(
+        [
+            landing_sales,
+            raw_sales,
+            cleaned_sales,
+            final_daily_sales,
+            aurora_daily_sales,
+            *REPORT_ASSETS,
+            sales_dashboard,
+        ]
+    ),
     asset_checks=ALL_CHECKS,
     jobs=[sales_pipeline, *REPORT_JOBS],
     schedules=[daily_schedule(_settings)],

@@ -20,7 +20,10 @@ from retail_assets.defs.resources.environments import resources_for
 from retail_assets.settings import get_settings
 
 defs = dg.Definitions(
-    assets=[customer_features_snapshot, purchase_propensity_model, accepted_propensity_model, aurora_customer_propensity],
+    # Each asset links to the file that defines it (the UI's "Code" reference).
+    assets=dg.with_source_code_references(
+        [customer_features_snapshot, purchase_propensity_model, accepted_propensity_model, aurora_customer_propensity]
+    ),
     asset_checks=[propensity_model_passes_gate, customer_propensity_reconciles],
     jobs=[propensity_pipeline],
     resources=resources_for(get_settings()),

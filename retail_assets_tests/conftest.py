@@ -20,6 +20,7 @@ SYSTEM_FIXTURES = {"spark", "postgres_url"}
 SYSTEM_MODULES = {
     "test_dagster_dev.py",  # `dagster dev` with its daemon
     "test_embedded_postgres.py",  # starts and stops its own PostgreSQL servers
+    "test_demo_ui.py",  # the demo CLI, then `dagster dev` and Chromium
     "test_warehouse_url.py",  # the embedded PostgreSQL server, and psql
     "test_warehouse_tls.py",  # TLS servers on loopback
     "test_glue_subprocess.py",  # Glue job processes killed and cancelled
@@ -28,6 +29,7 @@ SYSTEM_MODULES = {
 SYSTEM_TESTS = {
     ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster
     ("test_definitions.py", "test_workspace_graph_has_exactly_the_design_edges"),  # a code server process
+    ("test_definitions.py", "test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference"),  # server
     ("test_definitions.py", "test_dagster_cli_validates_the_workspace"),  # the dagster CLI
     ("test_definitions.py", "test_dg_checks_and_lists_the_definitions"),  # the dg CLI
     ("test_schedule.py", "test_the_tick_follows_the_business_timezone"),  # a Python loading Dagster

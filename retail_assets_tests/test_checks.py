@@ -1,5 +1,6 @@
 """Each asset check passes on good data and fails, with the expected metadata, on data that breaks its rule."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -47,8 +48,8 @@ ASSETS = [raw_sales, cleaned_sales, final_daily_sales, aurora_daily_sales]
 PIPELINE = PipelineSettings(business_timezone="UTC", quarantine_error_rate=0.20)
 
 
-def evaluate(check, lake, warehouse=None, days=(DAY, DAY)) -> dg.AssetCheckEvaluation:
-    """Run one check alone, as Dagster runs it for a partition range, and return its evaluation."""
+def evaluations(check, lake, warehouse=None, days=(DAY, DAY)) -> dict[str, dg.AssetCheckEvaluation]:
+    """Run one check alone, as Dagster runs it for a partition range, and return its evaluation of each day."""
     result = dg.materialize(
         ASSETS + [check],
         selection=dg.AssetSelection.checks(check),
@@ -63,7 +64,14 @@ def evaluate(check, lake, warehouse=None, days=(DAY, DAY)) -> dg.AssetCheckEvalu
         tags={"dagster/asset_partition_range_start": days[0], "dagster/asset_partition_range_end": days[1]},
         raise_on_error=False,
     )
-    (evaluation,) = result.get_asset_check_evaluations()
+    by_day = {evaluation.partition: evaluation for evaluation in result.get_asset_check_evaluations()}
+    assert len(by_day) == len(result.get_asset_check_evaluations()), "a day evaluated twice"
+    return by_day
+
+
+def evaluate(check, lake, warehouse=None, days=(DAY, DAY)) -> dg.AssetCheckEvaluation:
+    """The evaluation of a one-day run's day."""
+    (evaluation,) = evaluations(check, lake, warehouse, days).values()
     return evaluation
 
 
@@ -81,9 +89,11 @@ def lake(tmp_path: Path):
 def test_landing_day_without_objects_warns(lake):
     land(lake, DAY, "a.csv", "x\n")
     assert evaluate(landing_day_has_objects, lake).passed
-    evaluation = evaluate(landing_day_has_objects, lake, days=(DAY, "2024-03-03"))
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert meta(evaluation, "empty_days") == ["2024-03-03"]
+    by_day = evaluations(landing_day_has_objects, lake, days=(DAY, "2024-03-03"))
+    assert by_day[DAY].passed and meta(by_day[DAY], "landing_objects") == 1
+    empty = by_day["2024-03-03"]
+    assert not empty.passed and empty.severity == dg.AssetCheckSeverity.WARN
+    assert meta(empty, "landing_objects") == 0
 
 
 def test_landing_values_parse_names_each_rule_and_shows_the_rows(lake):
@@ -95,7 +105,7 @@ def test_landing_values_parse_names_each_rule_and_shows_the_rows(lake):
     bad = [raw_row(source, 6, quantity="two"), raw_row(source, 7, unit_price="1,50"), raw_row(source, 8, store_id=" ")]
     write_day(lake, "raw", "sales", DAY, good + bad, raw_schema())
     evaluation = evaluate(landing_values_parse, lake)
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.passed and "only 0 of the 4 same-weekday days" in evaluation.description  # no history yet
     assert meta(evaluation, "rules_failed") == {
         "quantity: quantity_parses": 1,
         "unit_price: money_parses": 1,
@@ -104,6 +114,15 @@ def test_landing_values_parse_names_each_rule_and_shows_the_rows(lake):
     assert meta(evaluation, "failing_rows") == 3
     sample = evaluation.metadata["failing_rows_sample"].records
     assert sorted(record.data["quantity"] for record in sample) == ["2", "2", "two"]
+
+    for week in range(1, 5):  # four earlier Saturdays with one bad row in eight: 12.5% is this weekday's usual
+        past = (date.fromisoformat(DAY) - timedelta(weeks=week)).isoformat()
+        past_source = land(lake, past, "a.csv", "x")
+        rows = [raw_row(past_source, line) for line in range(2, 9)] + [raw_row(past_source, 9, quantity="x")]
+        write_day(lake, "raw", "sales", past, rows, raw_schema())
+    evaluation = evaluate(landing_values_parse, lake)  # 3 in 7 is far above it
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert meta(evaluation, "usual_median") == 0.125 and meta(evaluation, "breaking_share") == 0.4286
 
 
 def test_raw_matches_landing_until_raw_is_truncated_or_landing_changes(lake):
@@ -123,20 +142,39 @@ def test_raw_matches_landing_until_raw_is_truncated_or_landing_changes(lake):
     assert problem["object"] == f"sales/{DAY}/a.csv" and "md5" in problem["problem"]
 
 
-def test_an_extra_column_warns_and_a_missing_required_column_is_an_error(lake):
+def test_an_extra_column_warns_once_and_a_missing_required_column_is_an_error(lake):
+    before, first, after = "2024-03-01", DAY, "2024-03-03"
+    write_day(lake, "raw", "sales", before, [raw_row(land(lake, before, "a.csv", "x"), 2)], raw_schema())
+    for day in (first, after):
+        rows = [raw_row(land(lake, day, "a.csv", "x"), 2, pos_register="7")]
+        write_day(lake, "raw", "sales", day, rows, raw_schema(extra=("pos_register",)))
+    by_day = evaluations(landing_schema_matches_contract, lake, days=(before, after))
+    assert by_day[before].passed
+    assert not by_day[first].passed and by_day[first].severity == dg.AssetCheckSeverity.WARN
+    assert meta(by_day[first], "added") == ["pos_register"]
+    assert by_day[after].passed and meta(by_day[after], "added") == []  # known since the day before
+
     source = land(lake, DAY, "a.csv", "x")
     rows = [raw_row(source, 2, pos_register="7")]
-    write_day(lake, "raw", "sales", DAY, rows, raw_schema(extra=("pos_register",)))
-    evaluation = evaluate(landing_schema_matches_contract, lake)
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert meta(evaluation, "added") == ["pos_register"]
-
     other = land(lake, DAY, "b.csv", "y")
     rows.append(raw_row(other, 2, quantity=None))  # ingest fills a column the file lacks with nulls
     write_day(lake, "raw", "sales", DAY, rows, raw_schema(extra=("pos_register",)))
     evaluation = evaluate(landing_schema_matches_contract, lake)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert meta(evaluation, "missing_by_object") == {other[0]: ["quantity"]}
+
+
+def test_the_first_day_with_data_takes_its_extra_columns_as_known(lake):
+    write_day(
+        lake,
+        "raw",
+        "sales",
+        DAY,
+        [raw_row(land(lake, DAY, "a.csv", "x"), 2, pos_register="7")],
+        raw_schema(extra=("pos_register",)),
+    )
+    evaluation = evaluate(landing_schema_matches_contract, lake)
+    assert evaluation.passed and meta(evaluation, "baseline_extra_columns") == ["pos_register"]
 
 
 def test_cleaned_model_catches_each_broken_rule(lake):
@@ -175,14 +213,45 @@ def test_rows_conserved_and_quarantine_rate(lake):
     assert evaluate(rows_conserved, lake).passed
     evaluation = evaluate(quarantine_rate, lake)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
-    assert meta(evaluation, "rate_by_day") == {DAY: 0.3}
+    assert meta(evaluation, "quarantine_rate") == 0.3
 
     write_day(lake, "quarantine", "sales", DAY, quarantined[:1], QUARANTINE_SCHEMA)
     evaluation = evaluate(rows_conserved, lake)
     assert not evaluation.passed
-    assert meta(evaluation, "days_failing") == {DAY: {"landed": 10, "cleaned": 7, "quarantined": 1}}
+    assert (
+        meta(evaluation, "rows_landed"),
+        meta(evaluation, "rows_cleaned"),
+        meta(evaluation, "rows_quarantined"),
+    ) == (
+        10,
+        7,
+        1,
+    )
+    evaluation = evaluate(quarantine_rate, lake)  # 10%: below the error threshold, and no history to compare with
+    assert evaluation.passed and "only 0 of the 4 same-weekday days" in evaluation.description
+
+
+def test_quarantine_rate_warns_on_five_times_its_weekdays_usual_rate(lake):
+    history = [(date(2024, 3, 2) - timedelta(weeks=week)).isoformat() for week in range(1, 6)]
+    for week, day in enumerate(history):
+        write_landed(lake, day, rows=200, quarantined=4 + week % 2)  # 2% to 2.5%
+    write_landed(lake, DAY, rows=200, quarantined=5)
+    assert evaluate(quarantine_rate, lake).passed
+    write_landed(lake, DAY, rows=200, quarantined=22)  # 11%: five times the usual, under the 20% that blocks
     evaluation = evaluate(quarantine_rate, lake)
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert meta(evaluation, "history_days") == 5 and meta(evaluation, "usual_median") == 0.02
+
+
+def write_landed(lake, day: str, rows: int, quarantined: int) -> None:
+    """A day with rows landed in raw, of which quarantined are in quarantine (the rest are not written)."""
+    source = land(lake, day, "a.csv", "x")
+    write_day(lake, "raw", "sales", day, [raw_row(source, n) for n in range(rows)], raw_schema())
+    rejected = [
+        {"transaction_id": "t", "reason": "duplicate", "_source_object": "f", "_line_number": n + 1}
+        for n in range(quarantined)
+    ]
+    write_day(lake, "quarantine", "sales", day, rejected, QUARANTINE_SCHEMA)
 
 
 def test_quarantine_model_requires_a_reason_and_lineage(lake):
@@ -223,7 +292,8 @@ def test_final_reconciles_with_cleaned_to_the_cent(lake):
     write_day(lake, "final", "daily_sales", DAY, final, FINAL_SCHEMA)
     evaluation = evaluate(final_reconciles_with_cleaned, lake)
     assert not evaluation.passed
-    assert meta(evaluation, "days_failing") == {DAY: {"quantity": ["2", "2"], "amount": ["0.1000", "0.0999"]}}
+    assert "'amount': ['0.1000', '0.0999']" in evaluation.description
+    assert meta(evaluation, "net_revenue") == "0.0999"
 
 
 def test_aurora_reconciles_with_final(lake, postgres_url):
@@ -243,7 +313,8 @@ def test_aurora_reconciles_with_final(lake, postgres_url):
         )
     evaluation = evaluate(aurora_reconciles_with_final, lake, warehouse, days=(day, day))
     assert not evaluation.passed
-    assert meta(evaluation, "days_failing")[day]["net_revenue"] == ["7.6000", "7.6001"]
+    assert "'net_revenue': ['7.6000', '7.6001']" in evaluation.description
+    assert meta(evaluation, "net_revenue") == "7.6001"
     evaluation = evaluate(aurora_daily_sales_model, lake, warehouse, days=(day, day))
     assert meta(evaluation, "rules_failed") == {"net_is_gross_less_returns": 1}
     warehouse.load_days(rows_to_load(None), [day])

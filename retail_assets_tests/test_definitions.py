@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -73,14 +75,20 @@ def test_definitions_load_without_network_or_processes(tmp_path):
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 
 
-def test_workspace_graph_has_exactly_the_design_edges():
+@contextmanager
+def loaded_workspace() -> Iterator:
+    """The code location as `dagster dev` loads it through workspace.yaml (a code server process)."""
     with (
         dg.instance_for_test() as instance,
         WorkspaceProcessContext(
             instance, WorkspaceFileTarget(paths=[str(PROJECT_ROOT / "workspace.yaml")])
         ) as workspace,
     ):
-        request = workspace.create_request_context()
+        yield workspace.create_request_context()
+
+
+def test_workspace_graph_has_exactly_the_design_edges():
+    with loaded_workspace() as request:
         assert request.get_code_location_error("retail_assets.definitions") is None
         assert request.get_code_location_error("retail_assets.propensity_definitions") is None
         graph = request.asset_graph
@@ -92,6 +100,44 @@ def test_workspace_graph_has_exactly_the_design_edges():
         checks = {key.to_user_string() for key in graph.asset_check_keys}
     assert edges == DESIGN_EDGES | REPORT_EDGES | PROPENSITY_EDGES
     assert {"cleaned/sales:rows_conserved", "raw/sales:landing_day_has_objects"} <= checks
+
+
+# final/daily_sales's columns and the cleaned/sales columns each is computed from, as DESIGN.md defines them.
+FINAL_LINEAGE = {
+    **{name: {name} for name in ("store_id", "product_id", "product_name", "category", "brand", "business_date")},
+    "units_sold": {"quantity"},
+    "units_returned": {"quantity"},
+    "gross_revenue": {"quantity", "line_amount"},
+    "returns_amount": {"quantity", "line_amount"},
+    "net_revenue": {"line_amount"},
+    "transactions": {"transaction_id"},
+    "customers": {"customer_id"},
+}
+SALES_ASSETS = {edge for pair in DESIGN_EDGES for edge in pair}
+
+
+def test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference():
+    with loaded_workspace() as request:
+        graph = request.asset_graph
+        nodes = {key.to_user_string(): graph.get(key) for key in graph.get_all_asset_keys()}
+    sales = {name: node for name, node in nodes.items() if name in SALES_ASSETS}
+    assert set(sales) == SALES_ASSETS
+    for name, node in nodes.items():
+        kinds = [tag for tag in node.tags if tag.startswith("dagster/kind/")]  # how Dagster stores kinds
+        assert node.group_name and kinds and node.description, name
+        assert len(node.description.splitlines()) == 1, name
+        (reference,) = node.metadata["dagster/code_references"].code_references
+        source = Path(reference.file_path)
+        assert source.is_file() and PROJECT_ROOT in source.parents, name
+    for name, node in sales.items():
+        assert node.group_name == name.split("/")[0] and node.owners, name  # the zone is the group
+    lineage = nodes["final/daily_sales"].metadata["dagster/column_lineage"].value
+    assert {
+        column: {dep.column_name for dep in deps} for column, deps in lineage.deps_by_column.items()
+    } == FINAL_LINEAGE
+    assert {dep.asset_key for deps in lineage.deps_by_column.values() for dep in deps} == {
+        dg.AssetKey(["cleaned", "sales"])
+    }
 
 
 def test_dagster_cli_validates_the_workspace(tmp_path):

@@ -16,6 +16,7 @@ class CheckOutcome:
 
     asset: str
     check: str
+    day: str | None
     passed: bool
     severity: str
     description: str | None
@@ -40,17 +41,28 @@ def use_dagster_home(settings: Settings) -> None:
 
 
 def materialize_range(
-    defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance, job_name: str = sales_pipeline.name
+    defs: dg.Definitions,
+    start: str,
+    end: str,
+    instance: dg.DagsterInstance,
+    job_name: str = sales_pipeline.name,
+    run_id: str | None = None,
 ) -> RunOutcome:
     """Run a job over start...end (days, or months' first days) as a single ranged run, as a single-run backfill does."""
     tags = partition_range_tags(validate_day(start, "start"), validate_day(end, "end"))
-    return run_job(defs, job_name, instance, tags)
+    return run_job(defs, job_name, instance, tags, run_id)
 
 
-def run_job(defs: dg.Definitions, job_name: str, instance: dg.DagsterInstance, tags: dict | None = None) -> RunOutcome:
-    """Run one of the code location's jobs in this process, with its checks."""
+def run_job(
+    defs: dg.Definitions,
+    job_name: str,
+    instance: dg.DagsterInstance,
+    tags: dict | None = None,
+    run_id: str | None = None,
+) -> RunOutcome:
+    """Run one of the code location's jobs in this process, with its checks (run_id: to follow it while it runs)."""
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False)
+    result = job.execute_in_process(instance=instance, tags=tags or {}, raise_on_error=False, run_id=run_id)
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,
@@ -66,6 +78,7 @@ def _check_outcome(evaluation: dg.AssetCheckEvaluation) -> CheckOutcome:
     return CheckOutcome(
         asset=evaluation.asset_key.to_user_string(),
         check=evaluation.check_name,
+        day=evaluation.partition,
         passed=evaluation.passed,
         severity=evaluation.severity.value,
         description=evaluation.description,

@@ -36,7 +36,7 @@ def summarize(lake: Lake, warehouse: Warehouse, days: list[str]) -> tuple[list[D
             quarantined[day],
             final[day],
             totals.get(day, {}).get("rows", 0),
-            totals.get(day, {}).get("net_revenue", Decimal("0")),
+            totals.get(day, {}).get("net_revenue", Decimal(0)),
         )
         for day in days
     ]
@@ -61,3 +61,16 @@ def format_summary(rows: list[DaySummary], reasons: Counter) -> str:
     )
     reason_table = format_table(["quarantine reason", "rows"], [[k, v] for k, v in sorted(reasons.items())])
     return f"{day_table}\n\n{reason_table}"
+
+
+def check_rows(checks: list) -> list[list[object]]:
+    """One row per check: the days it passed, and the days it warned or failed with their severity."""
+    by_check: dict[tuple[str, str], list] = {}
+    for check in checks:
+        by_check.setdefault((check.check, check.asset), []).append(check)
+    rows = []
+    for (name, asset), results in sorted(by_check.items()):
+        failed = [result for result in results if not result.passed]
+        verdict = "passed" if not failed else "; ".join(f"{r.severity} on {r.day}" for r in failed)
+        rows.append([name, asset, len(results), verdict])
+    return rows

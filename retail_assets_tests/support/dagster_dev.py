@@ -40,9 +40,9 @@ def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **
     }
 
 
-def start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    """`dagster dev` on 127.0.0.1 and a free port, in its own process group, its output appended to log_path."""
-    dagster_dev = ["-m", "dagster", "dev", "--host", "127.0.0.1", "--port", str(free_port())]
+def start(env: dict[str, str], log_path: Path, port: int | None = None) -> subprocess.Popen:
+    """`dagster dev` on 127.0.0.1 and port (a free one by default), in its own process group, its output appended."""
+    dagster_dev = ["-m", "dagster", "dev", "--host", "127.0.0.1", "--port", str(port or free_port())]
     with open(log_path, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-c", DEFAULT_SIGNALS_THEN, *dagster_dev],

@@ -72,12 +72,12 @@ class S3Landing:
 class Ticker:
     """Evaluates the sensor tick after tick, carrying the cursor, as the daemon does."""
 
-    def __init__(self, lake, **settings):
+    def __init__(self, lake, instance: dg.DagsterInstance | None = None, **settings):
         environ = {f"RETAIL_SENSOR_{name.upper()}": str(value) for name, value in settings.items()}
         self.sensor = landing_sensor(settings_from(environ))
         self.lake = lake
-        # One instance for every tick, as the daemon has; without it each tick would set up an instance of its own.
-        self.instance = dg.DagsterInstance.ephemeral()
+        # One instance for every tick, as the daemon has; raw's recorded landing digests are read from it.
+        self.instance = instance or dg.DagsterInstance.ephemeral()
         self.cursor = None
         self.warnings: list[str] = []
         self.skip_reason: str | None = None
@@ -86,7 +86,7 @@ class Ticker:
         """One evaluation: the run requests by partition."""
         # Entered as a context manager: a resource holding another (S3Lake holds its clients) is set up in it.
         with dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, resources={"lake": self.lake}
+            cursor=self.cursor, resources={"lake": self.lake}, instance=self.instance
         ) as context:
             handler = CollectRecords()
             context.log.addHandler(handler)

@@ -2,7 +2,9 @@
 
 import dagster as dg
 import pyarrow as pa
+from psycopg.conninfo import conninfo_to_dict
 
+from retail_assets.defs.assets.day_figures import OWNERS, day_table, record_days
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.partitions import chunks, daily_partitions
@@ -11,6 +13,7 @@ from retail_assets.defs.resources.warehouse import Warehouse
 from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA
 
 AURORA_DAILY_SALES = dg.AssetKey(["aurora", "daily_sales"])
+WAREHOUSE_TABLE = "retail.daily_sales"
 
 
 def rows_to_load(final_rows: pa.Table | None) -> pa.Table:
@@ -20,12 +23,20 @@ def rows_to_load(final_rows: pa.Table | None) -> pa.Table:
     return final_rows.select(DAILY_SALES_SCHEMA.names).cast(DAILY_SALES_SCHEMA)
 
 
+def table_uri(conninfo: str) -> str:
+    """The table's address without user or password: postgresql://host:port/database/schema.table."""
+    parts = conninfo_to_dict(conninfo)
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}/{WAREHOUSE_TABLE}"
+
+
 @dg.asset(
     key=AURORA_DAILY_SALES,
     deps=[FINAL_DAILY_SALES],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="sales",
+    group_name="aurora",
+    owners=OWNERS,
     kinds={"postgres"},
     description="retail.daily_sales, the table analysts read: COPY to staging, one transaction per chunk.",
 )
@@ -36,11 +47,23 @@ def aurora_daily_sales(context: dg.AssetExecutionContext, lake: Lake, warehouse:
         result = warehouse.load_days(rows_to_load(lake.read_days("final", "daily_sales", chunk)), chunk)
         context.log.info(f"{chunk[0]}...{chunk[-1]}: {result.rows_deleted} rows replaced by {result.rows_inserted}")
     totals = {day.isoformat(): row for day, row in warehouse.totals(days).items()}
+    figures = {
+        day: {
+            "day": day,
+            "rows": totals.get(day, {}).get("rows", 0),
+            "net_revenue": str(totals.get(day, {}).get("net_revenue", 0)),
+        }
+        for day in days
+    }
+    record_days(
+        context,
+        AURORA_DAILY_SALES,
+        {day: {"dagster/row_count": row["rows"], "net_revenue": row["net_revenue"]} for day, row in figures.items()},
+    )
     return dg.MaterializeResult(
         metadata={
-            "rows_written": sum(row["rows"] for row in totals.values()),
-            "rows_by_day": dg.MetadataValue.json({day: row["rows"] for day, row in totals.items()}),
-            "net_revenue_by_day": dg.MetadataValue.json({day: str(row["net_revenue"]) for day, row in totals.items()}),
-            "table": "retail.daily_sales",
+            "days": day_table(list(figures.values())),
+            "dagster/table_name": WAREHOUSE_TABLE,
+            "dagster/uri": table_uri(warehouse.connection()),
         }
     )

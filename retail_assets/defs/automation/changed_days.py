@@ -208,3 +208,12 @@ def window_start(newest_day: str | None, lookback_days: int) -> str:
     oldest = window_start_day(newest_day, lookback_days)
     # "sales/2024-03-02" sorts before every "sales/2024-03-02/..." key and after every earlier day's.
     return f"{PREFIX}{oldest}" if oldest else ""
+
+
+def landing_day_digest(list_landing: ListLanding, day: str, partitions: tuple[str, str] | None) -> DayDigest:
+    """The digest a scan folds for day's objects, listed on their own (raw records it with each day it lands)."""
+    digest = DayDigest(day)
+    for item in list_landing(f"{PREFIX}{day}/", ""):
+        if classify(item.key, partitions)[0] == day:
+            digest.add(item)
+    return digest

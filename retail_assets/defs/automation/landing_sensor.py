@@ -6,6 +6,7 @@ import dagster as dg
 
 from retail_assets.defs.automation.changed_days import DueDay, ScanCursor, scan_step
 from retail_assets.defs.automation.jobs import sales_pipeline
+from retail_assets.defs.automation.landed_digests import not_yet_landed
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.settings import Settings
@@ -46,6 +47,7 @@ def landing_sensor(settings: Settings) -> dg.SensorDefinition:
             max_keys=settings.sensor_max_keys,
             partitions=partition_bounds(),
         )
+        due = not_yet_landed(context.instance, step.due)
         for line in step.skipped[:MAX_SKIPPED_LOGGED]:
             context.log.warning(f"landing key skipped, {line}")
         if len(step.skipped) > MAX_SKIPPED_LOGGED:
@@ -53,12 +55,13 @@ def landing_sensor(settings: Settings) -> dg.SensorDefinition:
         progress = "pass complete" if step.pass_complete else f"pass continues after {step.cursor.position}"
         context.log.info(
             f"listed {step.listed} landing keys in {time.monotonic() - started:.2f} s ({progress}); "
-            f"days due: {', '.join(due.day for due in step.due) or 'none'}"
+            f"days due: {', '.join(day.day for day in due) or 'none'}"
+            f" ({len(step.due) - len(due)} more already landed by an earlier run)"
         )
         return dg.SensorResult(
-            run_requests=[run_request(due) for due in step.due],
+            run_requests=[run_request(day) for day in due],
             cursor=step.cursor.to_json(),
-            skip_reason=None if step.due else f"no new or changed landing objects in {step.listed} keys listed",
+            skip_reason=None if due else f"no new or changed landing objects in {step.listed} keys listed",
         )
 
     return _landing_sensor

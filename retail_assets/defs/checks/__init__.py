@@ -1,4 +1,4 @@
-"""Asset checks on every layer, per partition range; the blocking ones stop the layers below."""
+"""Asset checks on every layer, one result per day of the run; the blocking ones stop the layers below."""
 
 from retail_assets.defs.checks.aurora_checks import aurora_daily_sales_model, aurora_reconciles_with_final
 from retail_assets.defs.checks.cleaned_checks import (
@@ -12,6 +12,7 @@ from retail_assets.defs.checks.final_checks import (
     final_reconciles_with_cleaned,
 )
 from retail_assets.defs.checks.raw_checks import (
+    landed_rows_usual,
     landing_day_has_objects,
     landing_schema_matches_contract,
     landing_values_parse,
@@ -20,6 +21,7 @@ from retail_assets.defs.checks.raw_checks import (
 
 ALL_CHECKS = [
     landing_day_has_objects,
+    landed_rows_usual,
     landing_values_parse,
     raw_matches_landing,
     landing_schema_matches_contract,

@@ -9,15 +9,19 @@ from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.final_checks import mismatches, sums_by_day
 from retail_assets.defs.checks.models import DailySales
-from retail_assets.defs.checks.pandera_check import validate
+from retail_assets.defs.checks.pandera_check import validate_day
+from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
+from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.defs.resources.warehouse import Warehouse
 from retail_assets.warehouse.loader import ADDITIVE_COLUMNS, DAILY_SALES_SCHEMA
 
 # pandas reads PostgreSQL's bigints of an empty or nullable result as objects; the model wants int64.
 INTEGER_COLUMNS = [field.name for field in DAILY_SALES_SCHEMA if pa.types.is_integer(field.type)]
 RECONCILED = ["rows", *ADDITIVE_COLUMNS]
+# What PostgreSQL holds for a day it has no rows of.
+EMPTY_DAY = {name: 0 for name in RECONCILED}
 
 
 @dg.asset_check(
@@ -26,9 +30,7 @@ RECONCILED = ["rows", *ADDITIVE_COLUMNS]
     partitions_def=daily_partitions,
     description="Per day, retail.daily_sales has final's row count and sums exactly, and no primary key twice.",
 )
-def aurora_reconciles_with_final(
-    context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse
-) -> dg.AssetCheckResult:
+def aurora_reconciles_with_final(context: dg.AssetCheckExecutionContext, lake: Lake, warehouse: Warehouse):
     """Row count, units and money per day in PostgreSQL against final/daily_sales."""
     days = partition_days(context)
     final = sums_by_day(
@@ -37,18 +39,24 @@ def aurora_reconciles_with_final(
         days,
     )
     stored = {day.isoformat(): totals for day, totals in warehouse.totals(days).items()}
-    broken = mismatches(final, stored, RECONCILED)
+    broken = mismatches(final, {day: stored.get(day, EMPTY_DAY) for day in days}, RECONCILED)
     duplicates = warehouse.duplicate_keys(days)
-    problems = [f"differs from final on {sorted(broken)}"] * bool(broken) + [f"{len(duplicates)} keys twice"] * bool(
-        duplicates
+    yield from evaluations_by_day(
+        context, {day: _reconciled(day, broken.get(day), duplicates, stored.get(day, EMPTY_DAY)) for day in days}
     )
+
+
+def _reconciled(day: str, differs: dict | None, duplicates: list[dict], stored: dict) -> dg.AssetCheckResult:
+    """One day's reconciliation: what differs from final, and the keys PostgreSQL holds twice."""
+    twice = [{k: str(v) for k, v in row.items()} for row in duplicates if str(row["business_date"]) == day]
+    problems = [f"differs from final: {differs}"] * bool(differs) + [f"{len(twice)} keys twice"] * bool(twice)
     return dg.AssetCheckResult(
         passed=not problems,
         description="; ".join(problems) or None,
         metadata={
-            "days_failing": dg.MetadataValue.json(broken),
-            "duplicate_keys": dg.MetadataValue.json([{k: str(v) for k, v in row.items()} for row in duplicates]),
-            "rows_by_day": dg.MetadataValue.json({day: totals["rows"] for day, totals in stored.items()}),
+            "rows": stored["rows"],
+            "net_revenue": str(stored["net_revenue"]),
+            "duplicate_keys": dg.MetadataValue.json(twice),
         },
     )
 
@@ -58,8 +66,14 @@ def aurora_reconciles_with_final(
     partitions_def=daily_partitions,
     description="The pandera DailySales model on the rows PostgreSQL holds for the days.",
 )
-def aurora_daily_sales_model(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
+def aurora_daily_sales_model(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, pipeline: PipelineSettings):
     """retail.daily_sales rows of the checked days against the same model as final/daily_sales."""
-    rows = pd.DataFrame(warehouse.rows(partition_days(context)), columns=list(DAILY_SALES_SCHEMA.names))
+    days = partition_days(context)
+    rows = pd.DataFrame(warehouse.rows(days), columns=list(DAILY_SALES_SCHEMA.names))
     rows["business_date"] = rows["business_date"].map(lambda day: day.isoformat()).astype(object)
-    return validate(DailySales, rows.astype({column: "int64" for column in INTEGER_COLUMNS}))
+    rows = rows.astype({column: "int64" for column in INTEGER_COLUMNS})
+    columns = list(DAILY_SALES_SCHEMA.names)
+    yield from evaluations_by_day(
+        context,
+        {day: validate_day(DailySales, rows, day, columns, pipeline, dg.AssetCheckSeverity.ERROR) for day in days},
+    )

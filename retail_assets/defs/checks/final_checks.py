@@ -11,6 +11,7 @@ from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.models import DAILY_SALES_CHECKED, DailySales
 from retail_assets.defs.checks.pandera_check import pandera_asset_check
+from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 
@@ -55,7 +56,7 @@ def mismatches(left: dict[str, dict], right: dict[str, dict], names: list[str]) 
     blocking=True,
     description="Per day, cleaned's sum of quantity and of line_amount equal final's units and net revenue exactly.",
 )
-def final_reconciles_with_cleaned(context: dg.AssetCheckExecutionContext, lake: Lake) -> dg.AssetCheckResult:
+def final_reconciles_with_cleaned(context: dg.AssetCheckExecutionContext, lake: Lake):
     """Per day: sum(quantity) = units_sold - units_returned and sum(line_amount) = sum(net_revenue)."""
     days = partition_days(context)
     cleaned = sums_by_day(
@@ -73,11 +74,14 @@ def final_reconciles_with_cleaned(context: dg.AssetCheckExecutionContext, lake: 
     for totals in final.values():
         totals["quantity"] = totals["sold"] - totals["returned"]
     broken = mismatches(cleaned, final, ["quantity", "amount"])
-    return dg.AssetCheckResult(
-        passed=not broken,
-        description=f"final differs from cleaned on {sorted(broken)}" if broken else None,
-        metadata={
-            "days_failing": dg.MetadataValue.json(broken),
-            "net_revenue_by_day": dg.MetadataValue.json({day: str(t["amount"]) for day, t in final.items()}),
+    yield from evaluations_by_day(
+        context,
+        {
+            day: dg.AssetCheckResult(
+                passed=day not in broken,
+                description=f"final differs from cleaned: {broken[day]}" if day in broken else None,
+                metadata={"net_revenue": str(final[day]["amount"]), "units": final[day]["quantity"]},
+            )
+            for day in days
         },
     )

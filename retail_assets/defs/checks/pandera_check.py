@@ -1,4 +1,4 @@
-"""One factory: a pandera model becomes a partition-aware asset check over the lake's days."""
+"""One factory: a pandera model becomes a partitioned asset check over the lake's days, one result per day."""
 
 from collections.abc import Sequence
 
@@ -6,8 +6,10 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
+from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.failures import failure_metadata
+from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR, PipelineSettings
@@ -54,13 +56,30 @@ def pandera_asset_check(
     """A check of model over the checked days of a lake table, reading only the given columns."""
 
     @dg.asset_check(asset=asset, name=name, description=description, blocking=blocking, partitions_def=daily_partitions)
-    def _check(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings) -> dg.AssetCheckResult:
-        rows = lake.read_days(*table, partition_days(context), columns=list(columns))
-        if rows is None:
-            return dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
+    def _check(context: dg.AssetCheckExecutionContext, lake: Lake, pipeline: PipelineSettings):
+        days = partition_days(context)
+        read = [*columns, PARTITION_COLUMN] if PARTITION_COLUMN not in columns else list(columns)
+        rows = lake.read_days(*table, days, columns=read)
         # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
-        frame = rows.to_pandas(coerce_temporal_nanoseconds=True)
-        frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
-        return validate(model, frame, severity)
+        frame = None if rows is None else rows.to_pandas(coerce_temporal_nanoseconds=True)
+        yield from evaluations_by_day(
+            context, {day: validate_day(model, frame, day, list(columns), pipeline, severity) for day in days}
+        )
 
     return _check
+
+
+def validate_day(
+    model: type[pa.DataFrameModel],
+    frame: pd.DataFrame | None,
+    day: str,
+    columns: list[str],
+    pipeline: PipelineSettings,
+    severity: dg.AssetCheckSeverity,
+) -> dg.AssetCheckResult:
+    """The model on one day's rows (a day without rows passes, with 0 rows checked)."""
+    if frame is None or not (frame[PARTITION_COLUMN] == day).any():
+        return dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
+    day_frame = frame.loc[frame[PARTITION_COLUMN] == day, columns].reset_index(drop=True)
+    day_frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
+    return validate(model, day_frame, severity)

@@ -1,0 +1,58 @@
+"""Each day's own figures on its partition, and a per-day table on the run's materializations.
+
+Dagster 1.13 writes one materialization per partition of a ranged run, each with the run's output metadata
+(dagster-io/dagster issues 18123, 17836). context.add_asset_metadata(partition_key=...) is the one way to give a
+partition metadata of its own in such a run: each day gets its row count and figures there; the per-day table
+goes on every partition, so any day's page also shows the days it was run with.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import dagster as dg
+
+from retail_assets.defs.resources.lake import Lake
+
+# The Glue scripts report per-day counts as JSON maps over the range; they become the table and each day's figures.
+DAY_MAPS = ("rows_by_day", "rows_landed_by_day", "reasons_by_day", "objects_by_day")
+TOP_REASONS = 3
+OWNERS = ["team:data-engineering"]
+
+
+def day_map(metadata: Mapping[str, dg.MetadataValue], key: str) -> dict:
+    """A per-day JSON map the Glue job reported ({} when it reported none)."""
+    value = metadata.get(key)
+    return dict(value.data) if isinstance(value, dg.JsonMetadataValue) else {}
+
+
+def without_day_maps(metadata: Mapping[str, dg.MetadataValue]) -> dict[str, dg.MetadataValue]:
+    """The reported metadata less the per-day maps (the table and the partitions carry those)."""
+    return {key: value for key, value in metadata.items() if key not in DAY_MAPS}
+
+
+def top_reasons(reasons: Mapping[str, int], limit: int = TOP_REASONS) -> str:
+    """The most frequent quarantine reasons, as 'reason count' pairs."""
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return ", ".join(f"{reason} {count}" for reason, count in ranked)
+
+
+def day_table(rows: Sequence[Mapping[str, object]]) -> dg.TableMetadataValue:
+    """Rows of per-day figures as a Dagster table; numbers stay numbers, everything else is text."""
+    names = list(rows[0]) if rows else ["day"]
+    types = {name: "int" if all(isinstance(row[name], int) for row in rows) else "string" for name in names}
+    records = [
+        dg.TableRecord({name: row[name] if types[name] == "int" else str(row[name]) for name in names}) for row in rows
+    ]
+    return dg.MetadataValue.table(records, dg.TableSchema([dg.TableColumn(name, types[name]) for name in names]))
+
+
+def record_days(
+    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, figures: Mapping[str, Mapping[str, object]]
+) -> None:
+    """Each day's figures on that day's materialization only."""
+    for day, metadata in figures.items():
+        context.add_asset_metadata(dict(metadata), asset_key=asset_key, partition_key=day)
+
+
+def lake_table_metadata(lake: Lake, zone: str, table: str) -> dict[str, object]:
+    """Where a lake table lives: its catalog name (as the SQL files name it) and its URI."""
+    return {"dagster/table_name": f"{zone}.{table}", "dagster/uri": dg.MetadataValue.url(lake.table_uri(zone, table))}
