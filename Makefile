@@ -37,9 +37,10 @@ check-defs: $(STAMP)
 	$(BIN)/dg check defs
 
 # umask 077: the lake, the landing files and the event log are the user's alone. dagster dev has no CSRF
-# protection: it listens on 127.0.0.1 only (its default), never on another interface.
+# protection: it listens on 127.0.0.1 only (its default), never on another interface. -w workspace.yaml loads both
+# code locations (sales and propensity); without it dagster dev reads [tool.dagster] and loads the sales one only.
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	umask 077 && $(BIN)/dagster dev --host 127.0.0.1
+	umask 077 && $(BIN)/dagster dev -w workspace.yaml --host 127.0.0.1
 
 # The instance settings are copied once; an edited copy in DAGSTER_HOME is never overwritten.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
