@@ -65,7 +65,6 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	umask 077 && mkdir -p $(DAGSTER_HOME)
 	[ -e $@ ] || cp dagster.yaml $@
 
-
 $(TOOLS_STAMP): requirements/tools.txt
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --require-hashes -r requirements/tools.txt
