@@ -23,19 +23,22 @@ install: $(RUNTIME_STAMP)
 
 install-test: $(TEST_STAMP)
 
-# The runtime environment: installers first (current pip, setuptools, wheel), then the runtime lock, then the
-# project itself without dependencies (the lock already holds every one, each checked against its hash).
-$(RUNTIME_STAMP): requirements/installers.txt requirements/runtime.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PIP_LOCKED) -r requirements/installers.txt
-	$(PIP_LOCKED) -r requirements/runtime.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $@
+# Both environments are made the same way: current installers (pip, setuptools, wheel) first, then one lock, then
+# the project itself without dependencies (the lock already holds every one, each checked against its hash).
+define install_from_lock
+$(PYTHON) -m venv $(VENV)
+$(PIP_LOCKED) -r requirements/installers.txt
+$(PIP_LOCKED) -r $(1)
+$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+touch $@
+endef
 
-# The test extra on top: the test lock holds the runtime lock's versions plus pytest, moto, playwright, pip-audit.
-$(TEST_STAMP): requirements/test.txt $(RUNTIME_STAMP)
-	$(PIP_LOCKED) -r requirements/test.txt
-	touch $@
+$(RUNTIME_STAMP): requirements/installers.txt requirements/runtime.txt pyproject.toml
+	$(call install_from_lock,requirements/runtime.txt)
+
+# The test lock holds the runtime lock's versions plus pytest, moto, playwright, pip-audit: one pass installs both.
+$(TEST_STAMP): requirements/installers.txt requirements/runtime.txt requirements/test.txt pyproject.toml
+	$(call install_from_lock,requirements/test.txt)
 
 demo: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/retail-assets demo
@@ -49,9 +52,8 @@ test-fast: $(TEST_STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/python -m pytest -m "not system"
 
-# Loads the code location the way dg does (the [tool.dg] project in pyproject.toml), in the runtime environment:
-# the definitions must load without the test extra.
-check-defs: $(RUNTIME_STAMP)
+# Loads the code location the way dg does (the [tool.dg] project in pyproject.toml).
+check-defs: $(TEST_STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dg check defs
 
