@@ -1,5 +1,8 @@
 """The Dagster names this project needs that Dagster does not export: the one module that imports them."""
 
+# Dagster's freshness daemon records an asset's state (PASS, WARN, FAIL, ...) with this enum, which is not exported.
+from dagster._core.definitions.freshness import FreshnessState
+
 # Dagster 1.13 exports no public constant for the tags that mark a run's partition or partition range, yet they
 # are what a single-run backfill sets and what the UI reads. Runs over a range of days, executed in process, need
 # them (execute_in_process takes one partition key, not a range), and the failure alert reads them back.
@@ -16,6 +19,7 @@ __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "PARTITION_NAME_TAG",
+    "FreshnessState",
     "SerializableErrorInfo",
     "partition_range_tags",
 ]

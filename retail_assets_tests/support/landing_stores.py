@@ -9,6 +9,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
 from glue_scripts.sales_contract import business_days
+from retail_assets.defs.automation.jobs import days_label
 from retail_assets.defs.automation.landing_sensor import landing_sensor
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
@@ -70,12 +71,6 @@ class S3Landing:
         self.client.delete_object(Bucket=BUCKET, Key=S3_ROOT + key)
 
 
-def days_of(request: dg.RunRequest) -> str:
-    """The days a request runs: its partition key, or its range as 'first...last'."""
-    key_range = request.partition_key_range
-    return request.partition_key or f"{key_range.start}...{key_range.end}"
-
-
 def requested_days(requests: list[dg.RunRequest]) -> list[str]:
     """Every day the requests run, in order."""
     ranges = [request.partition_key_range or dg.PartitionKeyRange(request.partition_key, request.partition_key)
@@ -104,7 +99,7 @@ class Ticker:
         self.warnings += [record.getMessage() for record in handler.records if record.levelno == logging.WARNING]
         self.cursor = result.cursor
         self.skip_reason = result.skip_reason.skip_message if result.skip_reason else None
-        requests = {days_of(request): request for request in result.run_requests}
+        requests = {days_label(request): request for request in result.run_requests}
         assert len(requests) == len(result.run_requests), "two runs requested for one day in one tick"
         return requests
 

@@ -5,6 +5,7 @@ import pyarrow as pa
 
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
+from retail_assets.defs.freshness import DAILY_SALES_FRESHNESS
 from retail_assets.defs.partitions import chunks, daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.warehouse import Warehouse
@@ -27,6 +28,7 @@ def rows_to_load(final_rows: pa.Table | None) -> pa.Table:
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="sales",
     kinds={"postgres"},
+    freshness_policy=DAILY_SALES_FRESHNESS,
     description="retail.daily_sales, the table analysts read: COPY to staging, one transaction per chunk.",
 )
 def aurora_daily_sales(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse):

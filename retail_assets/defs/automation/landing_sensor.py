@@ -6,9 +6,8 @@ import time
 
 import dagster as dg
 
-from retail_assets.dagster_private import partition_range_tags
 from retail_assets.defs.automation.changed_days import DueDay, ScanCursor, scan_step
-from retail_assets.defs.automation.jobs import sales_pipeline
+from retail_assets.defs.automation.jobs import days_run_request, sales_pipeline
 from retail_assets.defs.partitions import daily_partitions, stretches
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.settings import Settings
@@ -77,19 +76,14 @@ def run_requests(due: list[DueDay]) -> list[dg.RunRequest]:
 def run_request(stretch: list[DueDay]) -> dg.RunRequest:
     """A run of consecutive days; the run key makes the same objects of the same days start at most one run."""
     first, last = stretch[0], stretch[-1]
+    if first == last:
+        digest, run_key = first.digest, f"{first.day}:{first.digest}"
+    else:
+        # The days' digests folded in order: a changed object of any day of the stretch gives a new key.
+        digest = hashlib.sha256("\n".join(f"{day.day}:{day.digest}" for day in stretch).encode()).hexdigest()
+        run_key = f"{first.day}...{last.day}:{digest}"
     objects = str(sum(day.objects for day in stretch))
-    if len(stretch) == 1:
-        return dg.RunRequest(
-            run_key=f"{first.day}:{first.digest}",
-            partition_key=first.day,
-            tags={LANDING_OBJECTS_TAG: objects, LANDING_DIGEST_TAG: first.digest},
-        )
-    # The days' digests folded in order: a changed object of any day of the stretch gives a new key.
-    digest = hashlib.sha256("\n".join(f"{day.day}:{day.digest}" for day in stretch).encode()).hexdigest()
-    return dg.RunRequest(
-        run_key=f"{first.day}...{last.day}:{digest}",
-        tags={**partition_range_tags(first.day, last.day), LANDING_OBJECTS_TAG: objects, LANDING_DIGEST_TAG: digest},
-    )
+    return days_run_request(first.day, last.day, run_key, {LANDING_OBJECTS_TAG: objects, LANDING_DIGEST_TAG: digest})
 
 
 def partition_bounds() -> tuple[str, str] | None:

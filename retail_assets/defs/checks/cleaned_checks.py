@@ -89,6 +89,7 @@ def rate_result(rates: dict[str, float], error_rate: float) -> dg.AssetCheckResu
             else None
         ),
         metadata={
+            "days_failing": dg.MetadataValue.json(sorted(failed)),
             "rate_by_day": dg.MetadataValue.json({day: round(rate, 4) for day, rate in rates.items()}),
             "warn_above": WARN_RATE,
             "error_above": error_rate,
