@@ -34,7 +34,7 @@ def deadline_sensor(settings: Settings) -> dg.SensorDefinition:
         if context.cursor == failed_at:
             return dg.SensorResult(skip_reason=f"the deadline missed at {failed_at} has been alerted")
         alerts.send(missed_alert(context.instance, deadline, settings.dagster_url), context.log)
-        return dg.SensorResult(cursor=failed_at)
+        return dg.SensorResult(cursor=failed_at, skip_reason=f"deadline missed at {failed_at}: alert sent")
 
     return _deadline_alert
 
