@@ -1,6 +1,5 @@
 """The deadline on aurora/daily_sales: Dagster's freshness daemon evaluates the policy, a miss alerts once over SNS."""
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from retail_assets.defs.automation.deadline_sensor import deadline_sensor
 from retail_assets.defs.resources.aws.alerts import SnsAlerts
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.settings import PROJECT_ROOT, SettingsError, settings_from
+from retail_assets_tests.support.sns_inbox import sns_inbox
 
 REGION = "eu-west-1"
 
@@ -66,23 +66,12 @@ class Deadline:
 
 
 @pytest.fixture
-def sns_inbox():
-    """An SNS topic in moto with an SQS queue subscribed: the alerts resource and a function reading the queue."""
+def alerts_and_inbox():
+    """SNS alerts on a topic in moto, and the reader of what the topic received."""
     with mock_aws():
         aws = AwsClients(region=REGION)
-        sns, sqs = aws.client("sns"), aws.client("sqs")
-        topic_arn = sns.create_topic(Name="retail-alerts")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-
-        def received() -> list[dict]:
-            messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            for message in messages:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            return [json.loads(message["Body"]) for message in messages]
-
-        yield SnsAlerts(clients=aws, topic="retail-alerts"), received
+        with sns_inbox(aws, "retail-alerts") as received:
+            yield SnsAlerts(clients=aws, topic="retail-alerts"), received
 
 
 def test_the_policy_is_on_the_table_analysts_read():
@@ -94,8 +83,8 @@ def test_the_policy_is_on_the_table_analysts_read():
     )
 
 
-def test_a_day_loaded_in_time_passes_and_a_missed_deadline_alerts_once(sns_inbox):
-    alerts, received = sns_inbox
+def test_a_day_loaded_in_time_passes_and_a_missed_deadline_alerts_once(alerts_and_inbox):
+    alerts, received = alerts_and_inbox
     with dg.instance_for_test() as instance, project_workspace(instance) as workspace:
         deadline = Deadline(instance, workspace, alerts)
         deadline.load("2024-03-11 08:30", "2024-03-10")  # yesterday, before 09:00

@@ -1,7 +1,5 @@
 """A run stopped by blocking checks heals its good days, once, and a run that failed otherwise is left alone."""
 
-import logging
-
 import dagster as dg
 import psycopg
 import pytest
@@ -12,7 +10,7 @@ from retail_assets.defs.automation.heal_sensor import HEALED_FROM_TAG, heal_sens
 from retail_assets.defs.automation.jobs import days_label, sales_pipeline
 from retail_assets.defs.resources.local.alerts import LogAlerts
 from retail_assets.settings import settings_from
-from retail_assets_tests.support.log_records import CollectRecords
+from retail_assets_tests.support.sensor_ticks import SensorTicks
 
 days = dg.DailyPartitionsDefinition(start_date="2024-01-01")
 BAD_DAY = "2024-03-03"
@@ -74,25 +72,9 @@ def run_range(instance: dg.DagsterInstance, first: str, last: str, failure: str 
     return result
 
 
-class Evaluator:
-    """Evaluates a run-failure sensor tick after tick against an instance, carrying its cursor as the daemon does."""
-
-    def __init__(self, instance: dg.DagsterInstance, sensor: dg.SensorDefinition):
-        self.instance, self.sensor, self.cursor = instance, sensor, None
-        self.errors: list[str] = []
-        self.tick()  # the first tick only places the cursor after the runs already failed
-
-    def tick(self) -> list[dg.RunRequest]:
-        """One tick: the runs it requests."""
-        with dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, definitions=stand_in_defs(), resources={"alerts": LogAlerts()}
-        ) as context:
-            log = CollectRecords()
-            context.log.addHandler(log)
-            data = self.sensor.evaluate_tick(context)
-        self.errors += [record.getMessage() for record in log.records if record.levelno == logging.ERROR]
-        self.cursor = data.cursor
-        return list(data.run_requests or [])
+def ticks(instance: dg.DagsterInstance, sensor: dg.SensorDefinition) -> SensorTicks:
+    """The sensor ticking against instance, over the stand-in definitions, alerting in its log."""
+    return SensorTicks(instance, stand_in_defs(), sensor, {"alerts": LogAlerts()})
 
 
 @pytest.fixture
@@ -102,7 +84,7 @@ def instance():
 
 
 def test_a_blocked_range_requests_its_good_stretches_once(instance):
-    healer = Evaluator(instance, heal_sensor())
+    healer = ticks(instance, heal_sensor())
     blocked = run_range(instance, "2024-03-01", "2024-03-06")
     requests = healer.tick()
     assert [days_label(request) for request in requests] == ["2024-03-01...2024-03-02", "2024-03-04...2024-03-06"]
@@ -114,7 +96,7 @@ def test_a_blocked_range_requests_its_good_stretches_once(instance):
 
 
 def test_a_good_day_alone_is_a_run_of_its_partition(instance):
-    healer = Evaluator(instance, heal_sensor())
+    healer = ticks(instance, heal_sensor())
     run_range(instance, "2024-03-02", "2024-03-03")
     (request,) = healer.tick()
     assert request.partition_key == "2024-03-02"
@@ -122,21 +104,21 @@ def test_a_good_day_alone_is_a_run_of_its_partition(instance):
 
 
 def test_a_blocked_day_alone_requests_nothing(instance):
-    healer = Evaluator(instance, heal_sensor())
+    healer = ticks(instance, heal_sensor())
     run_range(instance, BAD_DAY, BAD_DAY)
     assert healer.tick() == []
 
 
 @pytest.mark.parametrize("failure", ["glue", "database"])
 def test_a_run_that_failed_otherwise_requests_nothing(instance, failure):
-    healer = Evaluator(instance, heal_sensor())
+    healer = ticks(instance, heal_sensor())
     result = run_range(instance, "2024-03-04", "2024-03-06", failure)  # no bad day: the checks pass
     assert result.get_step_failure_events(), "the stand-in failure must fail a step"
     assert healer.tick() == []
 
 
 def test_the_blocked_run_is_one_alert_naming_the_bad_day_and_its_checks(instance):
-    alerter = Evaluator(instance, run_failure_alert_sensor(settings_from({})))
+    alerter = ticks(instance, run_failure_alert_sensor(settings_from({})))
     blocked = run_range(instance, "2024-03-01", "2024-03-06")
     alerter.tick()
     (alert,) = alerter.errors
@@ -149,7 +131,7 @@ def test_the_blocked_run_is_one_alert_naming_the_bad_day_and_its_checks(instance
 
 
 def test_a_glue_failure_alerts_as_a_failed_run(instance):
-    alerter = Evaluator(instance, run_failure_alert_sensor(settings_from({})))
+    alerter = ticks(instance, run_failure_alert_sensor(settings_from({})))
     run_range(instance, "2024-03-01", "2024-03-06", "glue")
     alerter.tick()
     (alert,) = alerter.errors
