@@ -12,7 +12,7 @@ from retail_assets.dagster_private import (
 )
 from retail_assets.defs.automation.blocked_runs import BlockedRun, blocked_run
 from retail_assets.defs.automation.heal_sensor import HEAL_SENSOR_NAME, heal_requests
-from retail_assets.defs.automation.jobs import days_label
+from retail_assets.defs.automation.jobs import days_label, sales_pipeline
 from retail_assets.defs.resources.alerts import Alert, Alerts, BlockedRangeAlert, RunFailureAlert
 from retail_assets.redaction import redact
 from retail_assets.settings import Settings
@@ -40,9 +40,8 @@ def run_alert(context: dg.RunFailureSensorContext, blocked: BlockedRun | None, d
     if blocked is None:
         return failure_alert(context, dagster_url)
     # The same requests the heal sensor makes for this run (their run keys let the daemon start each once).
-    requested = [
-        f"{days_label(request)} (by {HEAL_SENSOR_NAME})" for request in heal_requests(run.run_id, blocked.good_days)
-    ]
+    healed = heal_requests(run.run_id, blocked.good_days) if run.job_name == sales_pipeline.name else []
+    requested = [f"{days_label(request)} (by {HEAL_SENSOR_NAME})" for request in healed]
     return BlockedRangeAlert(
         run_id=run.run_id,
         job=run.job_name,
