@@ -7,7 +7,6 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
 from retail_assets.cli.run_range import materialize_range
 from retail_assets.defs.assets.aurora import aurora_daily_sales
 from retail_assets.defs.assets.cleaned import cleaned_sales
@@ -22,25 +21,13 @@ from retail_assets.defs.resources.environments import local_resources
 from retail_assets.settings import settings_from
 from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA, replace_days, table_rows
 from retail_assets.warehouse.migrate import migrate
+from retail_assets_tests.support.broken_prices import PRICE, UNITS, land_days
 from retail_assets_tests.support.sensor_ticks import SensorTicks
 
 # Days no other test loads into the session's PostgreSQL.
 DAYS = ["2023-05-02", "2023-05-03", "2023-05-04"]
 BAD_DAY = DAYS[1]
-ROWS = 100
-
-
-def landing_file(day: str, broken: int) -> str:
-    """A store's CSV of ROWS sales of day: 2 units at 1.25 each, the first `broken` lines with a negative price."""
-    lines = [",".join(CONTRACT_COLUMN_NAMES)]
-    for line in range(ROWS):
-        values = {
-            "transaction_id": f"{day}-{line}", "sold_at": f"{day}T10:{line % 60:02d}:00", "store_id": "s1",
-            "product_id": f"p{line % 4}", "quantity": "2", "unit_price": "-1.25" if line < broken else "1.25",
-            "discount": "0",
-        }  # fmt: skip
-        lines.append(",".join(values.get(column, "") for column in CONTRACT_COLUMN_NAMES))
-    return "\n".join(lines) + "\n"
+ROWS = 300  # a few hundred lines a day: the test runs the pipeline three times
 
 
 def previous_version() -> list[dict]:
@@ -58,10 +45,7 @@ def previous_version() -> list[dict]:
 def blocked_and_healed(tmp_path_factory, postgres_url):
     """The range run once, blocked; the heal sensor's requests run as the daemon would start them."""
     home = tmp_path_factory.mktemp("heal")
-    for day in DAYS:
-        folder = home / "landing" / "sales" / day
-        folder.mkdir(parents=True)
-        (folder / "store_1.csv").write_text(landing_file(day, broken=30 if day == BAD_DAY else 0))
+    land_days(home / "landing", DAYS, ROWS, BAD_DAY, broken_share=0.3)
     migrate(postgres_url)
     replace_days(
         postgres_url,
@@ -85,7 +69,12 @@ def blocked_and_healed(tmp_path_factory, postgres_url):
         requests = healer.tick()
         job = defs.resolve_job_def(sales_pipeline.name)
         healed = [
-            job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags)
+            job.execute_in_process(
+                instance=instance,
+                partition_key=request.partition_key,
+                tags=request.tags,
+                asset_selection=request.asset_selection,
+            )
             for request in requests
         ]
         second_tick = healer.tick()
@@ -123,11 +112,19 @@ def test_the_good_days_are_requested_as_their_own_runs_once_and_end_loaded(block
     assert [days_label(request) for request in requests] == [DAYS[0], DAYS[2]]
     assert {request.tags[HEALED_FROM_TAG] for request in requests} == {blocked_and_healed["blocked"].run_id}
     assert all(run.success for run in healed)
+    # They run what the checks kept from running, with its checks; raw and cleaned of the good days passed and stay.
+    assert all(request.asset_selection == [aurora_daily_sales.key, final_daily_sales.key] for request in requests)
+    for run in healed:
+        assert {event.asset_key for event in run.get_asset_materialization_events()} == {
+            aurora_daily_sales.key,
+            final_daily_sales.key,
+        }
+        assert {evaluation.asset_key for evaluation in run.get_asset_check_evaluations()} >= {final_daily_sales.key}
     assert blocked_and_healed["second_tick"] == []
     for day in (DAYS[0], DAYS[2]):
         rows = table_rows(postgres_url, [date.fromisoformat(day)])
-        assert sum(row["units_sold"] for row in rows) == 2 * ROWS, day
-        assert sum(row["net_revenue"] for row in rows) == Decimal("2.5") * ROWS, day
+        assert sum(row["units_sold"] for row in rows) == UNITS * ROWS, day
+        assert sum(row["net_revenue"] for row in rows) == UNITS * Decimal(PRICE) * ROWS, day
 
 
 def test_the_bad_days_previous_version_stays_in_postgres(blocked_and_healed, postgres_url):

@@ -92,6 +92,8 @@ def test_a_blocked_range_requests_its_good_stretches_once(instance):
     assert requests[0].partition_key_range == dg.PartitionKeyRange("2024-03-01", "2024-03-02")
     assert len({request.run_key for request in requests}) == 2
     assert all(blocked.run_id in request.run_key for request in requests)
+    # Only what the failed checks kept from running: raw/sales was materialized, aurora/daily_sales was not.
+    assert all(request.asset_selection == [aurora_daily_sales.key] for request in requests)
     assert healer.tick() == []  # the next evaluation: that failed run has been handled
 
 

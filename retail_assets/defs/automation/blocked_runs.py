@@ -1,4 +1,4 @@
-"""A failed run read from the event log: was it stopped by blocking checks alone, and on which days."""
+"""A failed run read from the event log: was it stopped by blocking checks alone, on which days, and what never ran."""
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -24,11 +24,13 @@ FAILING_DAYS_METADATA = "days_failing"
 
 @dataclass(frozen=True)
 class BlockedRun:
-    """A run stopped by blocking checks: its days, the failing days with their checks, checks that named no day."""
+    """A run stopped by blocking checks: its days, the failing days with their checks, checks that named no day, and
+    the assets it planned but never materialized (those below the failed checks)."""
 
     days: list[str]
     failing: dict[str, list[str]]
     unattributed: list[str]
+    not_materialized: list[dg.AssetKey]
 
     @property
     def good_days(self) -> list[str]:
@@ -57,7 +59,21 @@ def blocked_run(
         days=days,
         failing={day: sorted(checks) for day, checks in sorted(failing.items())},
         unattributed=sorted(unattributed),
+        not_materialized=assets_not_materialized(instance, run.run_id),
     )
+
+
+def assets_not_materialized(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetKey]:
+    """The assets the run planned to materialize and did not, sorted."""
+    planned = run_asset_keys(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    materialized = run_asset_keys(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return sorted(planned - materialized, key=lambda key: key.to_user_string())
+
+
+def run_asset_keys(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType) -> set[dg.AssetKey]:
+    """The asset keys of the run's events of one type."""
+    records = instance.get_records_for_run(run_id, of_type=event_type).records
+    return {record.event_log_entry.dagster_event.asset_key for record in records}
 
 
 def is_check_failure(error: SerializableErrorInfo | None) -> bool:

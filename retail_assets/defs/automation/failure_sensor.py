@@ -40,7 +40,7 @@ def run_alert(context: dg.RunFailureSensorContext, blocked: BlockedRun | None, d
     if blocked is None:
         return failure_alert(context, dagster_url)
     # The same requests the heal sensor makes for this run (their run keys let the daemon start each once).
-    healed = heal_requests(run.run_id, blocked.good_days) if run.job_name == sales_pipeline.name else []
+    healed = heal_requests(run.run_id, blocked) if run.job_name == sales_pipeline.name else []
     requested = [f"{days_label(request)} (by {HEAL_SENSOR_NAME})" for request in healed]
     return BlockedRangeAlert(
         run_id=run.run_id,

@@ -22,11 +22,14 @@ propensity_pipeline = dg.define_asset_job(
 )
 
 
-def days_run_request(first: str, last: str, run_key: str, tags: dict[str, str]) -> dg.RunRequest:
-    """A run of first...last: one day by its partition key, more days as one ranged run (the range tags)."""
+def days_run_request(
+    first: str, last: str, run_key: str, tags: dict[str, str], assets: list[dg.AssetKey] | None = None
+) -> dg.RunRequest:
+    """A run of first...last (one day by its partition key, more days as one ranged run with the range tags), of
+    every asset of the job or of assets only (with their checks)."""
     if first == last:
-        return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags)
-    return dg.RunRequest(run_key=run_key, tags={**tags, **partition_range_tags(first, last)})
+        return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags, asset_selection=assets)
+    return dg.RunRequest(run_key=run_key, tags={**tags, **partition_range_tags(first, last)}, asset_selection=assets)
 
 
 def days_label(request: dg.RunRequest) -> str:
