@@ -1,11 +1,14 @@
-"""The real pipeline over three days whose middle day has 30% broken prices: blocked, alerted, healed."""
+"""The real pipeline over three days whose middle day has 30% broken prices: blocked, alerted, healed; and runs that
+failed otherwise (a lost database, a Glue job that cannot read its file) heal nothing."""
 
+import gzip
 from datetime import date
 from decimal import Decimal
 
 import dagster as dg
 import pyarrow as pa
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from retail_assets.cli.run_range import materialize_range
 from retail_assets.defs.assets.aurora import aurora_daily_sales
@@ -21,12 +24,14 @@ from retail_assets.defs.resources.environments import local_resources
 from retail_assets.settings import settings_from
 from retail_assets.warehouse.loader import DAILY_SALES_SCHEMA, replace_days, table_rows
 from retail_assets.warehouse.migrate import migrate
-from retail_assets_tests.support.broken_prices import PRICE, UNITS, land_days
+from retail_assets_tests.support.broken_prices import PRICE, UNITS, land_days, sales_csv
+from retail_assets_tests.support.dagster_dev import free_port
 from retail_assets_tests.support.sensor_ticks import SensorTicks
 
 # Days no other test loads into the session's PostgreSQL.
 DAYS = ["2023-05-02", "2023-05-03", "2023-05-04"]
 BAD_DAY = DAYS[1]
+UNREADABLE_DAY = "2023-05-06"  # a truncated gzip file: the ingest job fails
 ROWS = 300  # a few hundred lines a day: the test runs the pipeline three times
 
 
@@ -80,12 +85,30 @@ def blocked_and_healed(tmp_path_factory, postgres_url):
         second_tick = healer.tick()
         alerter.tick()
         alerter.tick()  # the heal runs succeeded: nothing more to alert
+        alerts = list(alerter.errors)
+        # Two runs that fail for other reasons: a database that is gone, a Glue job that cannot read its file.
+        monkeypatch.setenv("RETAIL_DATABASE_URL", make_conninfo(postgres_url, port=free_port()))
+        lost_database = job.execute_in_process(
+            instance=instance, partition_key=DAYS[0], asset_selection=[aurora_daily_sales.key], raise_on_error=False
+        )
+        monkeypatch.setenv("RETAIL_DATABASE_URL", postgres_url)
+        folder = home / "landing" / "sales" / UNREADABLE_DAY
+        folder.mkdir(parents=True)
+        (folder / "store_1.csv.gz").write_bytes(gzip.compress(sales_csv(UNREADABLE_DAY, ROWS, 0).encode())[:-40])
+        glue_failure = job.execute_in_process(
+            instance=instance, partition_key=UNREADABLE_DAY, asset_selection=[raw_sales.key], raise_on_error=False
+        )
+        other_requests = healer.tick()
+        alerter.tick()
         yield {
             "blocked": blocked,
             "requests": requests,
             "healed": healed,
             "second_tick": second_tick,
-            "alerts": alerter.errors,
+            "alerts": alerts,
+            "other_failures": [lost_database, glue_failure],
+            "other_requests": other_requests,
+            "other_alerts": alerter.errors[len(alerts) :],
         }
 
 
@@ -129,3 +152,14 @@ def test_the_good_days_are_requested_as_their_own_runs_once_and_end_loaded(block
 
 def test_the_bad_days_previous_version_stays_in_postgres(blocked_and_healed, postgres_url):
     assert table_rows(postgres_url, [date.fromisoformat(BAD_DAY)]) == previous_version()
+
+
+def test_runs_that_failed_otherwise_request_nothing_and_alert_as_failed_runs(blocked_and_healed):
+    lost_database, glue_failure = blocked_and_healed["other_failures"]
+    assert not lost_database.success and not glue_failure.success
+    assert [event.step_key for event in glue_failure.get_step_failure_events()] == ["raw__sales"]
+    assert blocked_and_healed["other_requests"] == []
+    database_alert, glue_alert = blocked_and_healed["other_alerts"]
+    assert f"Dagster run {lost_database.run_id} failed." in database_alert
+    assert "OperationalError" in database_alert and "blocking" not in database_alert
+    assert f"Dagster run {glue_failure.run_id} failed." in glue_alert and UNREADABLE_DAY in glue_alert
