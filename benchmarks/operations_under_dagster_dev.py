@@ -111,7 +111,11 @@ def verify(instance: dg.DagsterInstance, home: Path, log: Path, count: int, rows
     for run in heal_runs:
         stamp(f"heal run {run.run_id}: {run.status.value}, {days_of(run)}, run key {run.tags.get('dagster/run_key')}")
     time.sleep(40)  # a few more ticks of every sensor: nothing more may be requested
-    stamp(f"runs in the instance: {len(runs(instance))} (1 bulk + {len(heal_runs)} heal)")
+    pipeline_runs = [run for run in runs(instance) if run.job_name == "sales_pipeline"]
+    stamp(f"runs of sales_pipeline: {len(pipeline_runs)} (1 bulk + {len(heal_runs)} heal)")
+    # The reports follow final/daily_sales by their own automation sensor; stopping dagster dev interrupts them.
+    others = runs(instance, {"dagster/sensor_name": "report_automation"})
+    stamp(f"runs of the reports started by report_automation so far: {len(others)}")
     stamp(f"heal sensor ticks with runs: {sensor_run_ticks(instance, 'heal_blocked_ranges')}")
     blocked_alerts = logged(instance, "run_failure_alert", "was stopped by blocking asset checks")
     stamp(f"blocked-run alerts: {len(blocked_alerts)}")
