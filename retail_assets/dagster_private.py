@@ -8,6 +8,9 @@
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
+
+# Dagster's freshness daemon records an asset's state (PASS, WARN, FAIL, ...) with this enum, which is not exported.
+from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -22,6 +25,7 @@ __all__ = [
     "ASSET_PARTITION_RANGE_START_TAG",
     "PARTITION_NAME_TAG",
     "AssetCheckEvaluationTargetMaterializationData",
+    "FreshnessState",
     "SerializableErrorInfo",
     "partition_range_tags",
 ]

@@ -9,7 +9,9 @@ from retail_assets.defs.assets.final import final_daily_sales
 from retail_assets.defs.assets.landing import landing_sales
 from retail_assets.defs.assets.raw import raw_sales
 from retail_assets.defs.assets.reports import REPORT_ASSETS
+from retail_assets.defs.automation.deadline_sensor import deadline_sensor
 from retail_assets.defs.automation.failure_sensor import run_failure_alert_sensor
+from retail_assets.defs.automation.heal_sensor import heal_sensor
 from retail_assets.defs.automation.jobs import sales_pipeline
 from retail_assets.defs.automation.landing_sensor import landing_sensor
 from retail_assets.defs.automation.report_automation import report_automation_sensor
@@ -36,7 +38,13 @@ defs = dg.Definitions(
     asset_checks=ALL_CHECKS,
     jobs=[sales_pipeline, *REPORT_JOBS],
     schedules=[daily_schedule(_settings)],
-    sensors=[landing_sensor(_settings), run_failure_alert_sensor(_settings), report_automation_sensor],
+    sensors=[
+        landing_sensor(_settings),
+        run_failure_alert_sensor(_settings),
+        report_automation_sensor,
+        heal_sensor(),
+        deadline_sensor(_settings),
+    ],
     resources=resources_for(_settings),
     # Steps run one after another in one process: the Glue steps are the heavy ones, and run Spark on both cores.
     executor=dg.in_process_executor,

@@ -16,9 +16,11 @@ from retail_assets.redaction import redact
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("local", "aws")
 DEFAULT_PARTITIONS_START = "2017-01-01"
+DEFAULT_DAILY_SALES_DEADLINE = "09:00"
 # What starts runs by default: the landing sensor, or the 08:00 schedule (the other one starts stopped).
 TRIGGERS = ("sensor", "schedule")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class SettingsError(ValueError):
@@ -40,6 +42,8 @@ class Settings:
     sensor_lookback_days: int
     sensor_max_keys: int
     dagster_url: str
+    # The time of day (HH:MM, business time) by which aurora/daily_sales must hold yesterday.
+    daily_sales_deadline: str
 
     @property
     def landing_root(self) -> Path:
@@ -125,6 +129,13 @@ def validate_database_url(value: str | None) -> str | None:
     raise SettingsError(f"RETAIL_DATABASE_URL is not a libpq connection string: {problem}")
 
 
+def validate_time_of_day(value: str) -> str:
+    """Return value if it is a time of day HH:MM after midnight (00:01 to 23:59), else raise SettingsError."""
+    if not _TIME_OF_DAY.match(value) or value == "00:00":
+        raise SettingsError(f"RETAIL_DAILY_SALES_DEADLINE must be a time HH:MM from 00:01 to 23:59, got {value!r}")
+    return value
+
+
 def validate_trigger(value: str) -> str:
     """Return value if it names a trigger, else raise SettingsError."""
     if value not in TRIGGERS:
@@ -160,6 +171,9 @@ def settings_from(environ: dict[str, str]) -> Settings:
             "RETAIL_SENSOR_MAX_KEYS", environ.get("RETAIL_SENSOR_MAX_KEYS", "20000"), 1, 100_000
         ),
         dagster_url=validate_url(environ.get("RETAIL_DAGSTER_URL", "http://127.0.0.1:3000").strip()),
+        daily_sales_deadline=validate_time_of_day(
+            environ.get("RETAIL_DAILY_SALES_DEADLINE", DEFAULT_DAILY_SALES_DEADLINE).strip()
+        ),
     )
 
 

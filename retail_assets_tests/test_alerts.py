@@ -1,6 +1,5 @@
 """A failed run becomes one alert naming the run, job, assets, partitions and error, with a link to the run."""
 
-import json
 import logging
 
 import dagster as dg
@@ -14,6 +13,7 @@ from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.local.alerts import LogAlerts
 from retail_assets.settings import settings_from
 from retail_assets_tests.support.log_records import CollectRecords
+from retail_assets_tests.support.sns_inbox import sns_inbox
 
 REGION = "eu-west-1"
 DAGSTER_URL = "https://dagster.retail.example"
@@ -79,15 +79,9 @@ def test_a_failed_run_publishes_one_sns_message(failed_run):
     _, result = failed_run
     with mock_aws():
         aws = AwsClients(region=REGION)
-        sns, sqs = aws.client("sns"), aws.client("sqs")
-        topic_arn = sns.create_topic(Name="retail-run-failures")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-        evaluate(failed_run, SnsAlerts(clients=aws, topic="retail-run-failures"))  # the name: ARN found via STS
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-    (message,) = received["Messages"]
-    envelope = json.loads(message["Body"])
+        with sns_inbox(aws, "retail-run-failures") as received:
+            evaluate(failed_run, SnsAlerts(clients=aws, topic="retail-run-failures"))  # the name: ARN found via STS
+            (envelope,) = received()
     assert envelope["Subject"] == "Dagster run failed: sales_pipeline [2024-03-01...2024-03-30]"
     assert_names_everything(envelope["Message"], result.run_id)
 

@@ -178,5 +178,7 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
         "landing_sensor",
         "run_failure_alert",
         "report_automation",
+        "heal_blocked_ranges",
+        "daily_sales_deadline_alert",
     }
     assert [schedule["name"] for schedule in found["schedules"]] == ["daily_at_0800"]

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from retail_assets.dagster_private import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from retail_assets.defs.automation.landing_sensor import LANDING_OBJECTS_TAG
 from retail_assets.settings import SettingsError, settings_from
-from retail_assets_tests.support.landing_stores import TMPFS, LocalLanding, S3Landing, Ticker
+from retail_assets_tests.support.landing_stores import TMPFS, LocalLanding, S3Landing, Ticker, requested_days
 
 
 @pytest.fixture(params=["s3", "local"])
@@ -39,17 +40,55 @@ def test_several_files_of_a_day_in_one_tick_are_one_run(landing):
     ticker = Ticker(landing.lake)
     for name in ("store_1.csv", "store_2.jsonl", "store_3.parquet", "web/orders.csv.gz"):
         landing.put(f"sales/2024-03-09/{name}")
-    landing.put("sales/2024-03-10/store_1.csv")
+    landing.put("sales/2024-03-11/store_1.csv")  # not the next day: a run of its own
     requests = ticker.tick()
-    assert sorted(requests) == ["2024-03-09", "2024-03-10"]
+    assert sorted(requests) == ["2024-03-09", "2024-03-11"]
     assert requests["2024-03-09"].tags[LANDING_OBJECTS_TAG] == "4"
     assert ticker.tick() == {}
+
+
+def days_from(first: date, count: int) -> list[str]:
+    """count consecutive days from first, as YYYY-MM-DD."""
+    return [(first + timedelta(days=offset)).isoformat() for offset in range(count)]
+
+
+def test_40_new_days_in_one_tick_are_one_ranged_run(landing):
+    ticker = Ticker(landing.lake)
+    days = days_from(date(2024, 1, 1), 40)
+    landing.put_many([f"sales/{day}/store_{store}.csv" for day in days for store in (1, 2)])
+    requests = ticker.tick()
+    assert list(requests) == ["2024-01-01...2024-02-09"]
+    (request,) = requests.values()
+    assert request.partition_key is None
+    assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == "2024-01-01"
+    assert request.tags[ASSET_PARTITION_RANGE_END_TAG] == "2024-02-09"
+    assert request.tags[LANDING_OBJECTS_TAG] == "80"
+    assert ticker.tick() == {}  # the next tick: nothing new
+    # The same tick again from the same cursor, or a fresh cursor: the same run key, which the daemon runs once.
+    ticker.cursor = None
+    (again,) = ticker.tick().values()
+    assert again.run_key == request.run_key
+
+
+def test_a_stretch_longer_than_100_days_is_split_and_a_gap_starts_a_new_run(landing):
+    ticker = Ticker(landing.lake)
+    days = days_from(date(2023, 1, 1), 230) + days_from(date(2023, 9, 1), 3)  # a gap before September
+    landing.put_many([f"sales/{day}/store_1.csv" for day in days])
+    requests = ticker.tick()
+    assert list(requests) == [
+        "2023-01-01...2023-04-10", "2023-04-11...2023-07-19", "2023-07-20...2023-08-18", "2023-09-01...2023-09-03"
+    ]  # fmt: skip
+    assert requested_days(list(requests.values())) == days
+    assert len({request.run_key for request in requests.values()}) == 4
+    assert ticker.tick() == {}
+    landing.put("sales/2023-09-02/store_2.csv")  # a late file within the window: that day alone runs again
+    assert list(ticker.tick()) == ["2023-09-02"]
 
 
 def test_a_reupload_starts_a_new_run_of_its_day(landing):
     ticker = Ticker(landing.lake)
     landing.put("sales/2024-03-08/store_1.csv")
-    landing.put("sales/2024-03-09/store_1.csv")
+    landing.put("sales/2024-03-10/store_1.csv")
     first = ticker.tick()["2024-03-08"]
     landing.put("sales/2024-03-08/store_1.csv", b"a,b\n1,2\n")  # new content
     second = ticker.tick()
@@ -98,10 +137,10 @@ def test_a_deleted_cursor_key_resumes_right_after_it(landing):
     assert ticker.position() == "sales/2024-03-02/store_1.csv"
     landing.delete("sales/2024-03-02/store_1.csv")
     requests, _ = ticker.finish_pass()
-    assert [request.partition_key for request in requests] == days[1:]  # each once, none lost
+    assert requested_days(requests) == days[1:]  # each once, none lost
     # The next pass sees that 2024-03-02 lost an object since its run was requested: it runs again.
     requests, _ = ticker.finish_pass()
-    assert [request.partition_key for request in requests] == ["2024-03-02"]
+    assert requested_days(requests) == ["2024-03-02"]
     assert ticker.finish_pass()[0] == []
 
 
@@ -112,7 +151,7 @@ def test_100000_objects_over_several_ticks_none_missed_none_twice(landing):
     ticker = Ticker(landing.lake, max_keys=30_000, lookback_days=7)
     requests, ticks = ticker.finish_pass()
     assert ticks == 4
-    assert [request.partition_key for request in requests] == days
+    assert requested_days(requests) == days
     assert sum(int(request.tags[LANDING_OBJECTS_TAG]) for request in requests) == 100_000
     # Caught up, a tick lists the 7 days of the lookback window, not the bucket.
     assert ticker.tick() == {}

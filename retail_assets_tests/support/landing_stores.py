@@ -8,6 +8,8 @@ import dagster as dg
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
+from glue_scripts.sales_contract import business_days
+from retail_assets.defs.automation.jobs import days_label
 from retail_assets.defs.automation.landing_sensor import landing_sensor
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.aws.lake import S3Lake
@@ -69,6 +71,13 @@ class S3Landing:
         self.client.delete_object(Bucket=BUCKET, Key=S3_ROOT + key)
 
 
+def requested_days(requests: list[dg.RunRequest]) -> list[str]:
+    """Every day the requests run, in order."""
+    ranges = [request.partition_key_range or dg.PartitionKeyRange(request.partition_key, request.partition_key)
+              for request in requests]  # fmt: skip
+    return [day for key_range in ranges for day in business_days(key_range.start, key_range.end)]
+
+
 class Ticker:
     """Evaluates the sensor tick after tick, carrying the cursor, as the daemon does."""
 
@@ -83,7 +92,7 @@ class Ticker:
         self.skip_reason: str | None = None
 
     def tick(self) -> dict[str, dg.RunRequest]:
-        """One evaluation: the run requests by partition."""
+        """One evaluation: the run requests by their days, 'day' or 'first...last'."""
         # Entered as a context manager: a resource holding another (S3Lake holds its clients) is set up in it.
         with dg.build_sensor_context(
             cursor=self.cursor, resources={"lake": self.lake}, instance=self.instance
@@ -94,7 +103,7 @@ class Ticker:
         self.warnings += [record.getMessage() for record in handler.records if record.levelno == logging.WARNING]
         self.cursor = result.cursor
         self.skip_reason = result.skip_reason.skip_message if result.skip_reason else None
-        requests = {request.partition_key: request for request in result.run_requests}
+        requests = {days_label(request): request for request in result.run_requests}
         assert len(requests) == len(result.run_requests), "two runs requested for one day in one tick"
         return requests
 

@@ -7,6 +7,7 @@ from psycopg.conninfo import conninfo_to_dict
 from retail_assets.defs.assets.day_figures import OWNERS, day_table, record_days
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
+from retail_assets.defs.freshness import DAILY_SALES_FRESHNESS
 from retail_assets.defs.partitions import chunks, daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.warehouse import Warehouse
@@ -38,6 +39,7 @@ def table_uri(conninfo: str) -> str:
     group_name="aurora",
     owners=OWNERS,
     kinds={"postgres"},
+    freshness_policy=DAILY_SALES_FRESHNESS,
     description="retail.daily_sales, the table analysts read: COPY to staging, one transaction per chunk.",
 )
 def aurora_daily_sales(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse):

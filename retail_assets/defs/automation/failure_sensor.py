@@ -1,4 +1,4 @@
-"""The run-failure sensor: every failed run of this code location becomes one alert."""
+"""The run-failure sensor: every failed run of this code location becomes one alert (a blocked run's names its days)."""
 
 from collections.abc import Mapping
 
@@ -10,7 +10,10 @@ from retail_assets.dagster_private import (
     PARTITION_NAME_TAG,
     SerializableErrorInfo,
 )
-from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
+from retail_assets.defs.automation.blocked_runs import BlockedRun, blocked_run
+from retail_assets.defs.automation.heal_sensor import HEAL_SENSOR_NAME, heal_requests
+from retail_assets.defs.automation.jobs import days_label, sales_pipeline
+from retail_assets.defs.resources.alerts import Alert, Alerts, BlockedRangeAlert, RunFailureAlert
 from retail_assets.redaction import redact
 from retail_assets.settings import Settings
 
@@ -21,16 +24,37 @@ def run_failure_alert_sensor(settings: Settings) -> dg.SensorDefinition:
     @dg.run_failure_sensor(
         name="run_failure_alert",
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Sends one alert per failed run: run, job, assets, partitions, error and a link to the run.",
+        description="Sends one alert per failed run: run, job, assets, partitions, error and a link to the run; "
+        "for a run stopped by blocking checks, the failing days with their checks and the days requested again.",
     )
     def _run_failure_alert(context: dg.RunFailureSensorContext, alerts: Alerts) -> None:
-        alerts.send(failure_alert(context, settings.dagster_url), context.log)
+        blocked = blocked_run(context.instance, context.dagster_run, context.get_step_failure_events())
+        alerts.send(run_alert(context, blocked, settings.dagster_url), context.log)
 
     return _run_failure_alert
 
 
+def run_alert(context: dg.RunFailureSensorContext, blocked: BlockedRun | None, dagster_url: str) -> Alert:
+    """The alert for the context's failed run: what blocked it, or what failed."""
+    run = context.dagster_run
+    if blocked is None:
+        return failure_alert(context, dagster_url)
+    # The same requests the heal sensor makes for this run (their run keys let the daemon start each once).
+    healed = heal_requests(run.run_id, blocked) if run.job_name == sales_pipeline.name else []
+    requested = [f"{days_label(request)} (by {HEAL_SENSOR_NAME})" for request in healed]
+    return BlockedRangeAlert(
+        run_id=run.run_id,
+        job=run.job_name,
+        partitions=run_partitions(run.tags),
+        failing=blocked.failing,
+        unattributed=blocked.unattributed,
+        requested=requested,
+        url=f"{dagster_url}/runs/{run.run_id}",
+    )
+
+
 def failure_alert(context: dg.RunFailureSensorContext, dagster_url: str) -> RunFailureAlert:
-    """The alert for the context's failed run."""
+    """The alert for a run that failed for another reason than its checks."""
     run = context.dagster_run
     return RunFailureAlert(
         run_id=run.run_id,

@@ -1,7 +1,9 @@
-"""The jobs: the sales pipeline the sensor and the schedule start, for one or more business days; propensity."""
+"""The jobs: the sales pipeline the sensors and the schedule start, for one or more business days, with the run
+requests that start it; propensity."""
 
 import dagster as dg
 
+from retail_assets.dagster_private import partition_range_tags
 from retail_assets.defs.automation.report_automation import REPORTS_GROUP
 
 # Partitioning comes from the assets (the one daily definition); a run targets one day or a range of days.
@@ -18,3 +20,19 @@ propensity_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.groups("propensity"),
     description="Customer features, the model and its gate, the accepted version and the scores in Aurora.",
 )
+
+
+def days_run_request(
+    first: str, last: str, run_key: str, tags: dict[str, str], assets: list[dg.AssetKey] | None = None
+) -> dg.RunRequest:
+    """A run of first...last (one day by its partition key, more days as one ranged run with the range tags), of
+    every asset of the job or of assets only (with their checks)."""
+    if first == last:
+        return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags, asset_selection=assets)
+    return dg.RunRequest(run_key=run_key, tags={**tags, **partition_range_tags(first, last)}, asset_selection=assets)
+
+
+def days_label(request: dg.RunRequest) -> str:
+    """The days a request runs, as 'day' or 'first...last'."""
+    key_range = request.partition_key_range
+    return request.partition_key or f"{key_range.start}...{key_range.end}"

@@ -1,13 +1,15 @@
-"""The landing sensor: one run of the whole pipeline per business day with new or changed landing objects."""
+"""The landing sensor: one run of the whole pipeline per stretch of consecutive business days with new or changed
+landing objects (at most 100 days a run)."""
 
+import hashlib
 import time
 
 import dagster as dg
 
 from retail_assets.defs.automation.changed_days import DueDay, ScanCursor, scan_step
-from retail_assets.defs.automation.jobs import sales_pipeline
+from retail_assets.defs.automation.jobs import days_run_request, sales_pipeline
 from retail_assets.defs.automation.landed_digests import not_yet_landed
-from retail_assets.defs.partitions import daily_partitions
+from retail_assets.defs.partitions import daily_partitions, stretches
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.settings import Settings
 
@@ -28,7 +30,8 @@ def landing_sensor(settings: Settings) -> dg.SensorDefinition:
         if settings.trigger == "sensor"
         else dg.DefaultSensorStatus.STOPPED,
         description=(
-            f"Requests a run of a business day when objects under sales/<day>/ are new or changed: new days "
+            f"Requests a run of the business days whose objects under sales/<day>/ are new or changed (one run per "
+            f"stretch of consecutive days, at most 100 days each): new days "
             f"after the newest seen, changes within the last {settings.sensor_lookback_days} days of it."
         ),
     )
@@ -59,7 +62,7 @@ def landing_sensor(settings: Settings) -> dg.SensorDefinition:
             f" ({len(step.due) - len(due)} more already landed by an earlier run)"
         )
         return dg.SensorResult(
-            run_requests=[run_request(day) for day in due],
+            run_requests=run_requests(due),
             cursor=step.cursor.to_json(),
             skip_reason=None if due else f"no new or changed landing objects in {step.listed} keys listed",
         )
@@ -67,13 +70,23 @@ def landing_sensor(settings: Settings) -> dg.SensorDefinition:
     return _landing_sensor
 
 
-def run_request(due: DueDay) -> dg.RunRequest:
-    """A run of one day; the run key makes the same objects of a day start at most one run."""
-    return dg.RunRequest(
-        run_key=f"{due.day}:{due.digest}",
-        partition_key=due.day,
-        tags={LANDING_OBJECTS_TAG: str(due.objects), LANDING_DIGEST_TAG: due.digest},
-    )
+def run_requests(due: list[DueDay]) -> list[dg.RunRequest]:
+    """One run per stretch of consecutive due days (at most 100 days): a bulk upload is a few ranged runs."""
+    by_day = {day.day: day for day in due}
+    return [run_request([by_day[day] for day in stretch]) for stretch in stretches(list(by_day))]
+
+
+def run_request(stretch: list[DueDay]) -> dg.RunRequest:
+    """A run of consecutive days; the run key makes the same objects of the same days start at most one run."""
+    first, last = stretch[0], stretch[-1]
+    if first == last:
+        digest, run_key = first.digest, f"{first.day}:{first.digest}"
+    else:
+        # The days' digests folded in order: a changed object of any day of the stretch gives a new key.
+        digest = hashlib.sha256("\n".join(f"{day.day}:{day.digest}" for day in stretch).encode()).hexdigest()
+        run_key = f"{first.day}...{last.day}:{digest}"
+    objects = str(sum(day.objects for day in stretch))
+    return days_run_request(first.day, last.day, run_key, {LANDING_OBJECTS_TAG: objects, LANDING_DIGEST_TAG: digest})
 
 
 def partition_bounds() -> tuple[str, str] | None:

@@ -1,14 +1,14 @@
-"""Alerts on AWS: one SNS message per failed run."""
+"""Alerts on AWS: one SNS message per alert."""
 
 import logging
 
-from retail_assets.defs.resources.alerts import Alerts, RunFailureAlert
+from retail_assets.defs.resources.alerts import Alert, Alerts
 from retail_assets.defs.resources.aws.clients import AwsClients
 from retail_assets.defs.resources.pinned import PinnedFields
 
 
 class SnsAlerts(PinnedFields, Alerts):
-    """AWS mode: one message on an SNS topic per failed run (throttling and 5xx retried by the client)."""
+    """AWS mode: one message on an SNS topic per alert (throttling and 5xx retried by the client)."""
 
     pinned = ("topic",)
 
@@ -24,8 +24,8 @@ class SnsAlerts(PinnedFields, Alerts):
         region = self.clients.client("sns").meta.region_name
         return f"arn:{partition}:sns:{region}:{identity['Account']}:{self.topic}"
 
-    def send(self, alert: RunFailureAlert, log: logging.Logger) -> None:
+    def send(self, alert: Alert, log: logging.Logger) -> None:
         response = self.clients.client("sns").publish(
             TopicArn=self.topic_arn(), Subject=alert.subject(), Message=alert.text()
         )
-        log.info(f"alert for run {alert.run_id} published to SNS, message id {response['MessageId']}")
+        log.info(f"alert {alert.subject()!r} published to SNS, message id {response['MessageId']}")
