@@ -214,7 +214,7 @@ def field_value(record: Record, reference: str, nested: bool) -> str | None:
         else:
             return None  # an absent key is a missing value, as a missing JSON key is
     if isinstance(value, (dict, list)):
-        raise ValueError(f"{reference} is a JSON {'object' if isinstance(value, dict) else 'array'}, not a value")
+        raise TypeError(f"{reference} is a JSON {'object' if isinstance(value, dict) else 'array'}, not a value")
     return value_text(value)
 
 

@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 RECIPE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 # strftime directives datetime.strptime understands; anything else after a '%' is a mistake in the recipe.
@@ -175,14 +175,9 @@ def has_time(pattern: str) -> bool:
 class Timestamps(_Strict):
     """How sold_at is read: strptime formats tried in order (none: ISO 8601), the default time and the zone."""
 
-    formats: list[str] = Field(default_factory=list)
+    formats: list[Annotated[str, AfterValidator(_check_time_format)]] = Field(default_factory=list)
     default_time: str | None = Field(None, pattern=r"^\d{2}:\d{2}(:\d{2})?$")  # for a format without a time
     timezone: str | None = None  # the source's zone for values without an offset (none: the business zone)
-
-    @field_validator("formats")
-    @classmethod
-    def _valid_formats(cls, formats: list[str]) -> list[str]:
-        return [_check_time_format(pattern) for pattern in formats]
 
     @field_validator("timezone")
     @classmethod
