@@ -73,16 +73,29 @@ def map_record(spec: RecipeSpec, record: Record, missing: list[str] = ()) -> Map
         values = {name: None for name in CONTRACT_COLUMN_NAMES}
         for name, rule in spec.columns.items():
             values[name] = _column(spec, record, name, rule)
-        if values["sold_at"] is not None and values["sold_at"].strip():
-            try:
-                values["sold_at"] = to_iso(values["sold_at"], spec.timestamps)
-            except TimestampError as error:
-                raise StepError(TIMESTAMPS_STEP, str(error)) from error
+        values["sold_at"] = _timestamp(spec, values["sold_at"])
         if spec.returns is not None and _is_return(spec, record):
             values["quantity"] = _negated(values["quantity"])
     except StepError as error:
         return MappedRecord(record.line_number, text, dict.fromkeys(CONTRACT_COLUMN_NAMES), error.step, str(error))
     return MappedRecord(record.line_number, text, values)
+
+
+def sold_at_of(spec: RecipeSpec, record: Record) -> str | None:
+    """The record's sold_at as ISO 8601 (None when empty): the only steps its business day depends on."""
+    if record.error is not None:
+        raise StepError(FORMAT_STEP, record.error)
+    return _timestamp(spec, _column(spec, record, "sold_at", spec.columns["sold_at"]))
+
+
+def _timestamp(spec: RecipeSpec, value: str | None) -> str | None:
+    """sold_at through the timestamps step; an empty one stays empty for the cleaning (missing_sold_at)."""
+    if value is None or not value.strip():
+        return value
+    try:
+        return to_iso(value, spec.timestamps)
+    except TimestampError as error:
+        raise StepError(TIMESTAMPS_STEP, str(error)) from error
 
 
 def _nested(spec: RecipeSpec) -> bool:

@@ -42,7 +42,7 @@ def read_records(spec: RecipeSpec, data: bytes) -> Iterator[Record]:
     if isinstance(fmt, ParquetFormat):
         yield from _parquet_records(data)
         return
-    lines = _lines(data, fmt.encoding)
+    lines = text_lines(data, fmt.encoding)
     if isinstance(fmt, CsvFormat):
         yield from _csv_records(fmt, lines)
     elif isinstance(fmt, FixedWidthFormat):
@@ -53,7 +53,7 @@ def read_records(spec: RecipeSpec, data: bytes) -> Iterator[Record]:
         yield from _json_records(lines)
 
 
-def _lines(data: bytes, encoding: str) -> list[tuple[int, str, str]]:
+def text_lines(data: bytes, encoding: str) -> list[tuple[int, str, str]]:
     """(line number, text, line break) of every line, decoded; undecodable bytes are marked, not replaced."""
     text = data.decode(encoding, errors="surrogateescape").removeprefix("\ufeff")
     stream = io.StringIO(text, newline="")  # splits at \n, \r\n and \r and keeps the break, as csv wants

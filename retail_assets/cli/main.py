@@ -1,4 +1,5 @@
-"""`retail-assets`: generate and land sales files, run the demo, open the dashboard, reach the warehouse, provision AWS."""
+"""`retail-assets`: generate and land sales files, preview source recipes, serve the sales API, run the demo, open the
+dashboard, reach the warehouse, provision AWS."""
 
 import argparse
 import os
@@ -10,6 +11,8 @@ from retail_assets.cli import (
     generate,
     land,
     provision,
+    serve_sales_api,
+    sources,
     warehouse_url,
 )
 from retail_assets.settings import SettingsError, get_settings
@@ -31,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)
+    sources.add_parser(subparsers)
+    serve_sales_api.add_parser(subparsers, timezone=settings.timezone)
     return parser
 
 

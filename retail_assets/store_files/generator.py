@@ -158,6 +158,12 @@ def generate_landing(
     return GenerationReport(landing_root, tuple(expectations))
 
 
+def day_records(day: date, seed: int, timezone: str, rows_per_day: int = 2000) -> list[dict]:
+    """Every row generate_landing writes for day, over all stores, as JSON records (what the sales API serves)."""
+    files, _ = _generate_day(build_catalog(seed), day, seed, business_zone(timezone), rows_per_day)
+    return [json.loads(line) for file in files for line in _jsonl_bytes(file).decode("utf-8").splitlines()]
+
+
 def _generate_day(catalog: Catalog, day: date, seed: int, tz, rows_per_day: int) -> tuple[list[_File], DayExpectation]:
     """The files of one day and their expectation; seeded by (seed, day) so a day never depends on the range."""
     rng = random.Random(f"{seed}:{day.isoformat()}")

@@ -1,0 +1,40 @@
+"""The sales_api role: where the sales HTTP API is and how to authenticate, read when a run pulls a day."""
+
+import os
+from datetime import date
+
+import dagster as dg
+
+from retail_assets.sources.sales_api_client import TOKEN_ENV, ApiPull, SalesApiError, pull_day
+
+URL_ENV = "RETAIL_SALES_API_URL"
+
+
+class SalesApi(dg.ConfigurableResource):
+    """The API's /sales URL (else RETAIL_SALES_API_URL) and its bearer token: an environment variable, or on AWS
+    a Secrets Manager secret (SecretString is the token). The token is read per pull and never logged."""
+
+    url: str = ""
+    page_size: int = 500
+    timeout_seconds: float = 10.0
+    retries: int = 4
+    token_env: str = TOKEN_ENV
+    token_secret_id: str = ""
+
+    def _url(self) -> str:
+        url = self.url or os.environ.get(URL_ENV, "")
+        if not url:
+            raise SalesApiError(f"no sales API configured: set {URL_ENV} (e.g. http://127.0.0.1:8765/sales)")
+        return url
+
+    def _token(self) -> str | None:
+        if self.token_secret_id:
+            from retail_assets.defs.resources.aws.clients import aws_client
+
+            return aws_client("secretsmanager").get_secret_value(SecretId=self.token_secret_id)["SecretString"]
+        return os.environ.get(self.token_env) or None
+
+    def pull(self, day: date) -> list[dict]:
+        """Every record of day, all pages; SalesApiError naming the page on failure."""
+        pull = ApiPull(self._url(), self.page_size, self.timeout_seconds, self.retries)
+        return pull_day(pull, day, self._token())
