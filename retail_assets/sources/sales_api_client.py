@@ -13,6 +13,7 @@ from datetime import date
 
 import pyarrow.fs as pafs
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -64,12 +65,9 @@ def pull_day(pull: ApiPull, day: date, token: str | None) -> list[dict]:
             params = {"business_date": day.isoformat(), "page": page, "page_size": pull.page_size}
             try:
                 response = session.get(pull.url, params=params, headers=headers, timeout=pull.timeout_seconds)
-            except requests.Timeout as error:
-                raise SalesApiError(
-                    f"{where}: no answer within {pull.timeout_seconds:g}s, {pull.retries} retries"
-                ) from error
             except requests.RequestException as error:
-                raise SalesApiError(f"{where}: {type(error).__name__} after {pull.retries} retries") from error
+                problem = f"no answer within {pull.timeout_seconds:g}s" if _timed_out(error) else type(error).__name__
+                raise SalesApiError(f"{where}: {problem}, {pull.retries} retries") from error
             if response.status_code != 200:
                 hint = " (check the token)" if response.status_code in (401, 403) else ""
                 raise SalesApiError(f"{where}: HTTP {response.status_code}{hint}")
@@ -77,6 +75,12 @@ def pull_day(pull: ApiPull, day: date, token: str | None) -> list[dict]:
             records.extend(body["records"])
             page = body["next_page"]
     return records
+
+
+def _timed_out(error: requests.RequestException) -> bool:
+    """Whether a failed request waited out its timeout (requests reports retried read timeouts as ConnectionError)."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def _page(response: requests.Response, where: str, page: int) -> dict:

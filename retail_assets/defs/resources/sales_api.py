@@ -18,6 +18,7 @@ class SalesApi(dg.ConfigurableResource):
     page_size: int = 500
     timeout_seconds: float = 10.0
     retries: int = 4
+    backoff_seconds: float = 0.5
     token_env: str = TOKEN_ENV
     token_secret_id: str = ""
 
@@ -36,5 +37,5 @@ class SalesApi(dg.ConfigurableResource):
 
     def pull(self, day: date) -> list[dict]:
         """Every record of day, all pages; SalesApiError naming the page on failure."""
-        pull = ApiPull(self._url(), self.page_size, self.timeout_seconds, self.retries)
+        pull = ApiPull(self._url(), self.page_size, self.timeout_seconds, self.retries, self.backoff_seconds)
         return pull_day(pull, day, self._token())
