@@ -24,7 +24,6 @@ PROJECT_FILES = (
     "retail_assets/store_files/generator.py",
     "retail_assets/store_files/objects.py",
     "retail_assets/store_files/retailer.py",
-    "retail_assets/store_files/timestamps.py",
     "glue_scripts/__init__.py",
     "glue_scripts/sales_contract.py",
 )

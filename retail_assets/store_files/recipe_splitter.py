@@ -18,10 +18,10 @@ from glue_scripts.recipes.loader import Recipe
 from glue_scripts.recipes.mapping import StepError, sold_at_of
 from glue_scripts.recipes.records import read_records, text_lines
 from glue_scripts.recipes.schema import ParquetFormat
-from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, is_hidden
+from glue_scripts.sales_contract import LANDING_TABLE_PREFIX, business_zone, is_hidden
 from retail_assets.store_files.objects import write_object
 from retail_assets.store_files.splitter import LandedObject, LandingError, LandReport
-from retail_assets.store_files.timestamps import business_date_of, business_zone
+from retail_assets.store_files.timestamps import business_date_of
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
