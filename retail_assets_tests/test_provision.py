@@ -2,6 +2,8 @@
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +12,7 @@ import boto3
 import pytest
 
 from glue_scripts import clean_sales, ingest_sales
+from glue_scripts.recipes.loader import installed_recipes
 from retail_assets.cli.main import main
 from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.aws.clients import AwsClients
@@ -159,6 +162,15 @@ def test_provision_creates_everything(account, tmp_path):
         "glue_scripts/lake_days.py",
         "glue_scripts/landing_readers.py",
         "glue_scripts/pipes_context.py",
+        "glue_scripts/recipes/__init__.py",
+        "glue_scripts/recipes/library/__init__.py",
+        "glue_scripts/recipes/library/complete_journey.yaml",
+        "glue_scripts/recipes/loader.py",
+        "glue_scripts/recipes/mapping.py",
+        "glue_scripts/recipes/records.py",
+        "glue_scripts/recipes/schema.py",
+        "glue_scripts/recipes/spark_rows.py",
+        "glue_scripts/recipes/timestamps.py",
         "glue_scripts/sales_contract.py",
         "glue_scripts/spark_session.py",
     ]
@@ -356,3 +368,25 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
     # 20 of the pipeline, and one Glue table per report.
     assert out.splitlines()[-1] == f"{20 + len(REPORTS)} would create, 0 would update, 0 unchanged, 3 written"
     assert mutating(account) == []
+
+
+def test_the_package_zip_carries_the_recipe_library_and_glue_reads_it_from_there(tmp_path):
+    archive = tmp_path / "glue_scripts.zip"
+    archive.write_bytes(package_zip())
+    assert "glue_scripts/recipes/library/complete_journey.yaml" in zipfile.ZipFile(archive).namelist()
+    script = (
+        "import glue_scripts; from glue_scripts.recipes.loader import installed_recipes;"
+        "print(glue_scripts.__file__); print(installed_recipes()['complete_journey'].sha256)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(archive)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    where, sha256 = result.stdout.split()
+    assert where.startswith(str(archive))
+    assert sha256 == installed_recipes()["complete_journey"].sha256

@@ -17,6 +17,7 @@ GLUE_VERSION = "5.0"
 MAX_CONCURRENT_RUNS = 4
 # ZIP's earliest timestamp, for every entry: the same sources always give the same bytes, hence the same MD5.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+PACKAGED_SUFFIXES = (".py", ".yaml")
 
 
 def script_key(aws: AwsSettings, job: str) -> str:
@@ -30,15 +31,24 @@ def package_key(aws: AwsSettings) -> str:
 
 
 def package_zip() -> bytes:
-    """The glue_scripts package the scripts import (the job scripts left out), deterministic to the byte."""
+    """The glue_scripts package the scripts import (the job scripts left out), deterministic to the byte.
+
+    Subpackages go in with their data: the source recipe library (recipes/library/*.yaml) is read from the zip.
+    """
     buffer = io.BytesIO()
+    job_scripts = {f"{job}.py" for job in GLUE_JOBS}
+    files = [
+        path
+        for path in GLUE_SCRIPTS_DIR.rglob("*")
+        if path.suffix in PACKAGED_SUFFIXES and "__pycache__" not in path.parts and path.name not in job_scripts
+    ]
     # Stored, not deflated: the bytes do not depend on the zlib build of the machine that runs provision.
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for path in sorted(GLUE_SCRIPTS_DIR.glob("*.py")):
-            if path.stem not in GLUE_JOBS:
-                entry = zipfile.ZipInfo(f"{GLUE_SCRIPTS_DIR.name}/{path.name}", date_time=_ZIP_TIME)
-                entry.external_attr = 0o644 << 16
-                archive.writestr(entry, path.read_bytes())
+        for path in sorted(files):
+            name = f"{GLUE_SCRIPTS_DIR.name}/{path.relative_to(GLUE_SCRIPTS_DIR).as_posix()}"
+            entry = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, path.read_bytes())
     return buffer.getvalue()
 
 
