@@ -1,5 +1,6 @@
 """The sales API source against `retail-assets serve-sales-api` started here: pages, retries, timeouts, idempotence."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -82,7 +83,14 @@ def test_a_day_of_several_pages_lands_as_the_generated_rows_after_a_429_and_a_50
     assert [json.loads(line) for line in target.read_text().splitlines()] == expected
     assert target.read_bytes() == landing_bytes(expected)
     metadata = result.asset_materializations_for_node("landing__api_sales")[0].metadata
-    assert metadata["records"].value == ROWS and metadata["object"].value == f"sales/{DAY}/{API_OBJECT}"
+    assert metadata["records"].value == ROWS
+    assert metadata["days"].value == {
+        DAY.isoformat(): {
+            "records": ROWS,
+            "object": f"sales/{DAY}/{API_OBJECT}",
+            "sha256": hashlib.sha256(landing_bytes(expected)).hexdigest(),
+        }
+    }
     log = flaky_server.log()
     page = f"GET /sales?business_date={DAY}&page={{}}&page_size={PAGE_SIZE} HTTP/1.1"
     assert f'"{page.format(2)}" 429' in log and f'"{page.format(2)}" 200' in log

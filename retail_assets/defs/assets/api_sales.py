@@ -9,6 +9,7 @@ from datetime import date
 
 import dagster as dg
 
+from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.sales_api import SalesApi
@@ -20,21 +21,25 @@ API_SALES = dg.AssetKey(["landing", "api_sales"])
 @dg.asset(
     key=API_SALES,
     partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="sources",
     kinds={"api", "json"},
     description="The day's sales from the e-commerce HTTP API, landed as one JSON Lines object for the day.",
 )
 def api_sales(context: dg.AssetExecutionContext, sales_api: SalesApi, lake: Lake) -> dg.MaterializeResult:
-    """Pull every page of the partition's day, then write its landing object (nothing when a page fails)."""
-    day = date.fromisoformat(context.partition_key)
-    records = sales_api.pull(day)
-    key = land_day(lake.filesystem(), lake.landing_base(), day, records)
-    return dg.MaterializeResult(
-        metadata={
+    """Pull every page of each day in the run, then write that day's landing object (nothing when a page fails)."""
+    landed = {}
+    for day in partition_days(context):
+        records = sales_api.pull(date.fromisoformat(day))
+        key = land_day(lake.filesystem(), lake.landing_base(), date.fromisoformat(day), records)
+        landed[day] = {
             "records": len(records),
             "object": key,
             "sha256": hashlib.sha256(landing_bytes(records)).hexdigest(),
         }
+        context.log.info(f"{day}: {len(records)} records landed as {key}")
+    return dg.MaterializeResult(
+        metadata={"records": sum(day["records"] for day in landed.values()), "days": dg.MetadataValue.json(landed)}
     )
 
 

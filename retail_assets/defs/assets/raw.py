@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from retail_assets.defs.assets.api_sales import API_SALES
 from retail_assets.defs.assets.landing import landing_sales
 from retail_assets.defs.assets.ranges import merge_metadata, partition_days
 from retail_assets.defs.partitions import chunks, daily_partitions
@@ -14,7 +15,7 @@ RAW_SALES = dg.AssetKey(["raw", "sales"])
 
 @dg.asset(
     key=RAW_SALES,
-    deps=[landing_sales],
+    deps=[landing_sales, API_SALES],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="sales",

@@ -8,6 +8,7 @@ from retail_assets.defs.automation.report_automation import REPORTS_GROUP
 # The reports (some monthly) follow by their own automation sensor: a job has one partitions definition.
 sales_pipeline = dg.define_asset_job(
     "sales_pipeline",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP),
+    # Landing sources (the sales API pull) run on their own job: a day's rerun must not pull the API again.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(REPORTS_GROUP, "sources"),
     description="Every asset from raw/sales to aurora/daily_sales, with its checks, for the run's business days.",
 )

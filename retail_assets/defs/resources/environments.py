@@ -25,6 +25,7 @@ from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.defs.resources.local.report_exports import LocalReportExports
 from retail_assets.defs.resources.local.warehouse import LocalWarehouse
 from retail_assets.defs.resources.pipeline import PipelineSettings
+from retail_assets.defs.resources.sales_api import SalesApi
 from retail_assets.settings import Settings, get_aws_settings
 
 
@@ -106,5 +107,5 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
 
 
 def resources_for(settings: Settings) -> dict[str, Any]:
-    """The resources of settings.env."""
-    return RESOURCES_BY_ENV[settings.env](settings)
+    """The resources of settings.env, and the sales API client, the same in both."""
+    return {**RESOURCES_BY_ENV[settings.env](settings), "sales_api": SalesApi()}

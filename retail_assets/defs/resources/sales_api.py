@@ -8,11 +8,13 @@ import dagster as dg
 from retail_assets.sources.sales_api_client import TOKEN_ENV, ApiPull, SalesApiError, pull_day
 
 URL_ENV = "RETAIL_SALES_API_URL"
+TOKEN_SECRET_ENV = "RETAIL_SALES_API_TOKEN_SECRET"
 
 
 class SalesApi(dg.ConfigurableResource):
-    """The API's /sales URL (else RETAIL_SALES_API_URL) and its bearer token: an environment variable, or on AWS
-    a Secrets Manager secret (SecretString is the token). The token is read per pull and never logged."""
+    """The API's /sales URL (else RETAIL_SALES_API_URL) and its bearer token: an environment variable, or on AWS a
+    Secrets Manager secret (else RETAIL_SALES_API_TOKEN_SECRET; SecretString is the token), read per pull, never logged.
+    """
 
     url: str = ""
     page_size: int = 500
@@ -29,10 +31,11 @@ class SalesApi(dg.ConfigurableResource):
         return url
 
     def _token(self) -> str | None:
-        if self.token_secret_id:
+        secret_id = self.token_secret_id or os.environ.get(TOKEN_SECRET_ENV, "")
+        if secret_id:
             from retail_assets.defs.resources.aws.clients import aws_client
 
-            return aws_client("secretsmanager").get_secret_value(SecretId=self.token_secret_id)["SecretString"]
+            return aws_client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
         return os.environ.get(self.token_env) or None
 
     def pull(self, day: date) -> list[dict]:
