@@ -7,6 +7,7 @@ package (the zip Glue imports), so the ingest job finds the same recipes on Glue
 import fnmatch
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def load_recipe(path: Path) -> Recipe:
     return recipe
 
 
+@lru_cache(maxsize=1)
 def installed_recipes() -> dict[str, Recipe]:
-    """Every recipe of the library by name, read from the package (a directory locally, the zip on Glue)."""
+    """Every recipe of the library by name, read once from the package (a directory locally, the zip on Glue)."""
     recipes = {}
     for entry in sorted(resources.files(LIBRARY_PACKAGE).iterdir(), key=lambda entry: entry.name):
         if entry.name.endswith(".yaml"):
