@@ -1,7 +1,8 @@
 """Glue job for raw/sales: every landing file of the days in range, as text rows with their lineage.
 
 Reads {landing_uri}/sales/<YYYY-MM-DD>/** and replaces {raw_uri}/business_date=<YYYY-MM-DD>/ for every day in
-[start_date, end_date]; a day with no rows left is emptied.
+[start_date, end_date]; a day with no rows left is emptied. An object a source recipe applies to (the installed
+ones, glue_scripts/recipes/library/) is read and mapped by that recipe; every other one is in the landing contract.
 """
 
 import hashlib
@@ -27,6 +28,8 @@ from glue_scripts.landing_readers import (
 )
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.reading_rules import FILE, FORMAT, HEADER, RESERVED_COLUMNS, csv_header
+from glue_scripts.recipes.loader import Recipe, installed_recipes, recipe_for
+from glue_scripts.recipes.spark_rows import recipe_rows
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,
@@ -47,6 +50,7 @@ ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
 ASSET_KEY = "raw/sales"
 MAX_OBJECTS_REPORTED = 1000
 _EMPTY_MD5 = hashlib.md5(b"").hexdigest()
+RECIPE_FORMAT = "recipe"  # the file format of an object a source recipe reads, whatever its suffix
 
 
 @dataclass(frozen=True)
@@ -59,19 +63,24 @@ class IngestObject:
     spark_uri: str | None  # as Spark's readers report it (input_file_name); None for an empty file, never read
     md5: str
     size: int
+    recipe: Recipe | None = None  # the source recipe that reads it, if any
 
 
-def ingest_objects(spark: SparkSession, landing_uri: str, days: list[str]) -> list[IngestObject]:
-    """The data objects of every day with their lineage; ValueError naming an object of a format not accepted."""
+def ingest_objects(
+    spark: SparkSession, landing_uri: str, days: list[str], recipes: dict[str, Recipe]
+) -> list[IngestObject]:
+    """The data objects of every day with their lineage and recipe; ValueError naming an object it cannot read."""
     listed = []
     for day in days:
         prefix = qualified_uri(spark, f"{landing_uri.rstrip('/')}/{LANDING_TABLE_PREFIX}/{day}")
         for uri, size in list_files(spark, prefix):
-            if not _ignored(uri[len(prefix) + 1 :], size):
-                listed.append((uri, day, _file_format(uri), size))
-    read = _read_bytes(spark, [uri for uri, _, _, size in listed if size])
+            key_in_day = uri[len(prefix) + 1 :]
+            if not _ignored(key_in_day, size):
+                recipe = recipe_for(key_in_day, recipes)
+                listed.append((uri, day, RECIPE_FORMAT if recipe else _file_format(uri), size, recipe))
+    read = _read_bytes(spark, [uri for uri, _, _, size, _ in listed if size])
     empty = (None, _EMPTY_MD5, 0)
-    return [IngestObject(uri, day, file_format, *read.get(uri, empty)) for uri, day, file_format, _ in listed]
+    return [IngestObject(uri, day, fmt, *read.get(uri, empty), recipe) for uri, day, fmt, _, recipe in listed]
 
 
 def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -111,7 +120,7 @@ def _file_format(uri: str) -> str:
 def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataFrame]:
     """Every row of the objects as raw stores it, cached while the block runs."""
     with one_partition_per_file(spark), ExitStack() as cached:
-        text = [obj for obj in objects if obj.file_format != "parquet"]
+        text = [obj for obj in objects if obj.file_format not in ("parquet", RECIPE_FORMAT)]
         lines = cached.enter_context(persisted(read_text_lines(spark, [obj.uri for obj in text]))) if text else None
         headers = _csv_headers(lines, text) if text else {}
         files = F.broadcast(_files_frame(spark, objects, headers))
@@ -119,6 +128,10 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataF
         parts = [parquet_rows(spark, group).join(files, FILE) for group in parquet_schema_groups(spark, parquet)]
         if text:
             parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
+        by_recipe = {obj.uri: obj.recipe for obj in objects if obj.file_format == RECIPE_FORMAT}
+        if by_recipe:
+            lineage = files.select(SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
+            parts.append(recipe_rows(spark, by_recipe, escape_glob).join(lineage, SOURCE_OBJECT))
         yield cached.enter_context(persisted(_union_as_raw(parts)))
 
 
@@ -153,10 +166,10 @@ def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
     return reduce(DataFrame.unionByName, aligned)
 
 
-def run(spark: SparkSession, args: dict[str, str]) -> dict:
-    """Land the days in range into raw; returns what Pipes reports."""
+def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | None = None) -> dict:
+    """Land the days in range into raw (recipes: the installed ones unless given); returns what Pipes reports."""
     days = business_days(args["start_date"], args["end_date"])
-    objects = ingest_objects(spark, args["landing_uri"], days)
+    objects = ingest_objects(spark, args["landing_uri"], days, installed_recipes() if recipes is None else recipes)
     rows_by_object: dict[str, int] = {}
     if any(obj.size for obj in objects):
         with raw_rows(spark, [obj for obj in objects if obj.size]) as rows:
@@ -174,7 +187,13 @@ def run(spark: SparkSession, args: dict[str, str]) -> dict:
         "rows_by_day": rows_by_day,
         "objects_by_day": objects_by_day,
         "objects": [
-            {"object": obj.uri, "md5": obj.md5, "bytes": obj.size, "rows": rows_by_object.get(obj.uri, 0)}
+            {
+                "object": obj.uri,
+                "md5": obj.md5,
+                "bytes": obj.size,
+                "rows": rows_by_object.get(obj.uri, 0),
+                **({"recipe": obj.recipe.name, "recipe_sha256": obj.recipe.sha256} if obj.recipe else {}),
+            }
             for obj in objects
         ],
         "empty_days": empty_days,

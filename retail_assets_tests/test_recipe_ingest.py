@@ -1,12 +1,13 @@
 """Feeds in their sources' own formats through the real ingest and clean jobs with their recipes, to the cent."""
 
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from glue_scripts import clean_sales, ingest_sales
-from glue_scripts.recipes.spark_rows import RECIPE, RECIPE_ERROR, RECIPE_SHA256, SOURCE_RECORD
+from glue_scripts.sales_contract import RECIPE, RECIPE_ERROR, RECIPE_SHA256, SOURCE_RECORD
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
 from retail_assets_tests.support.recipe_feeds import DAY, FEEDS, POS_EXPORT, TILL_EXPORT
 
@@ -76,8 +77,13 @@ def test_a_quarantined_row_keeps_its_record_and_the_recipe_error(lake):
 
 def test_sold_at_in_the_source_zone_is_converted_to_the_business_zone(lake):
     _, _, tables, _ = lake
-    sold = {row["transaction_id"]: row["sold_at"] for row in tables["cleaned"]}
-    assert sold["536366"].isoformat() == "2024-03-10T22:30:00"  # 02:30 on the 11th in London, EDT in New York
-    assert sold["L-100"].isoformat() == "2024-03-10T00:30:00"  # 23:30 on the 9th in Chicago, EST in New York
-    assert sold["3-0001"].isoformat() == "2024-03-10T12:00:00"  # the default time, in the business zone
+    # Cleaned holds instants (PySpark collects them as the machine's wall time) on their New York business day.
+    sold = {row["transaction_id"]: (row["sold_at"].astimezone(UTC), row["business_date"]) for row in tables["cleaned"]}
+    sold = {key: (moment.isoformat(), day) for key, (moment, day) in sold.items()}
+    assert sold["536366"] == (
+        "2024-03-11T02:30:00+00:00",
+        DAY,
+    )  # 02:30 London on the 11th is 22:30 on the 10th in New York
+    assert sold["L-100"] == ("2024-03-10T05:30:00+00:00", DAY)  # 23:30 in Chicago on the 9th is 00:30 on the 10th (EST)
+    assert sold["3-0001"] == ("2024-03-10T16:00:00+00:00", DAY)  # the default time, 12:00 in the business zone (EDT)
     assert {row["transaction_id"]: row["unit_price"] for row in tables["cleaned"]}["3-0005"] == Decimal("0.0001")

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from glue_scripts.recipes.loader import parse_recipe
-from glue_scripts.recipes.mapping import failure_reason, map_object
+from glue_scripts.recipes.mapping import map_object
+from glue_scripts.sales_contract import recipe_reason
 from retail_assets_tests.support.recipe_feeds import FEEDS, LEGACY_TEXT, POS_EXPORT, TILL_EXPORT
 
 
@@ -38,7 +39,7 @@ columns:
 @pytest.mark.parametrize("feed", FEEDS, ids=lambda feed: feed.file_name)
 def test_every_line_maps_or_fails_with_its_step(feed, tmp_path):
     recipe, rows = mapped(feed, tmp_path)
-    failed = {row.line_number: failure_reason(recipe.name, row.failed_step) for row in rows if row.failed_step}
+    failed = {row.line_number: recipe_reason(recipe.name, row.failed_step) for row in rows if row.failed_step}
     assert failed == feed.quarantined
     assert all(row.failure for row in rows if row.failed_step)
     assert len(rows) == len(feed.line_amounts) + len(feed.quarantined)
@@ -47,7 +48,9 @@ def test_every_line_maps_or_fails_with_its_step(feed, tmp_path):
 def test_latin1_decimal_comma_us_dates_london_time_and_c_returns(tmp_path):
     _, rows = mapped(POS_EXPORT, tmp_path)
     first, cancel, late = (row.values for row in rows[:3])
-    assert first["product_name"] == "CRÈME BRÛLÉE SET" and first["unit_price"] == "2.55" and first["store_id"] == "uk-01"
+    assert (
+        first["product_name"] == "CRÈME BRÛLÉE SET" and first["unit_price"] == "2.55" and first["store_id"] == "uk-01"
+    )
     assert first["sold_at"] == "2024-03-10T08:26:00+00:00"
     assert cancel["quantity"] == "-1" and cancel["transaction_id"] == "C536379"
     assert late["sold_at"] == "2024-03-11T02:30:00+00:00" and late["customer_id"] == ""
@@ -150,6 +153,8 @@ def test_a_wall_time_skipped_by_dst_is_refused_in_the_source_zone():
 
 def test_undecodable_bytes_fail_their_line_only():
     recipe = recipe_of(BASE + "format: {kind: csv}\n")
-    rows = list(map_object(recipe, b"id,at,sku,qty,price\n1,2024-03-10T10:00:00,\xff,1,1\n2,2024-03-10T10:00:00,a,1,1\n"))
+    rows = list(
+        map_object(recipe, b"id,at,sku,qty,price\n1,2024-03-10T10:00:00,\xff,1,1\n2,2024-03-10T10:00:00,a,1,1\n")
+    )
     assert rows[0].failed_step == "format" and "not valid utf-8" in rows[0].failure
     assert "\ufffd" in rows[0].source_record and rows[1].failed_step is None

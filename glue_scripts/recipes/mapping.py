@@ -39,11 +39,6 @@ class MappedRecord:
     failure: str | None = None
 
 
-def failure_reason(recipe_name: str, step: str) -> str:
-    """The quarantine reason of a row a recipe could not map: recipe:<name>:<step>."""
-    return f"recipe:{recipe_name}:{step}"
-
-
 def map_object(recipe: Recipe, data: bytes) -> Iterator[MappedRecord]:
     """Every record of a landing object mapped by the recipe, in order."""
     missing = None

@@ -9,17 +9,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 from glue_scripts.recipes.loader import Recipe
-from glue_scripts.recipes.mapping import failure_reason, map_object
-from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, LINE_NUMBER, SOURCE_OBJECT
+from glue_scripts.recipes.mapping import map_object
+from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, LINE_NUMBER, RECIPE_COLUMNS, SOURCE_OBJECT, recipe_reason
 
-RECIPE, RECIPE_SHA256, RECIPE_FAILURE, RECIPE_ERROR, SOURCE_RECORD = (
-    "_recipe",
-    "_recipe_sha256",
-    "_recipe_failure",
-    "_recipe_error",
-    "_source_record",
-)
-RECIPE_COLUMNS = (SOURCE_RECORD, RECIPE, RECIPE_SHA256, RECIPE_FAILURE, RECIPE_ERROR)
 _SCHEMA = T.StructType(
     [
         T.StructField(SOURCE_OBJECT, T.StringType(), False),
@@ -40,7 +32,7 @@ def recipe_rows(spark: SparkSession, recipes_by_uri: dict[str, Recipe], read_uri
         recipe = by_uri[object_row.path]
         for mapped in map_object(recipe, bytes(object_row.content)):
             values = [mapped.values[name] for name in CONTRACT_COLUMN_NAMES]
-            failure = None if mapped.failed_step is None else failure_reason(recipe.name, mapped.failed_step)
+            failure = None if mapped.failed_step is None else recipe_reason(recipe.name, mapped.failed_step)
             yield (
                 object_row.path,
                 mapped.line_number,

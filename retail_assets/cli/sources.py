@@ -6,7 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from glue_scripts.recipes.loader import Recipe, RecipeError, installed_recipes, load_recipe
-from glue_scripts.recipes.mapping import failure_reason, map_object
+from glue_scripts.recipes.mapping import map_object
+from glue_scripts.sales_contract import recipe_reason
 
 FAILURES_SHOWN = 10
 
@@ -62,7 +63,7 @@ def run_check(args: argparse.Namespace) -> int:
         rows += 1
         if row.failed_step is not None:
             failed += 1
-            by_step[failure_reason(recipe.name, row.failed_step)] += 1
+            by_step[recipe_reason(recipe.name, row.failed_step)] += 1
             if len(shown) < args.show:
                 shown.append(f"  line {row.line_number}: step {row.failed_step}: {row.failure}")
     print(

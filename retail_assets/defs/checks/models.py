@@ -19,6 +19,7 @@ from glue_scripts.sales_contract import (
     LINE_NUMBER,
     PARTITION_COLUMN,
     REASON,
+    REASON_PATTERN,
     REQUIRED_COLUMN_NAMES,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
@@ -155,7 +156,7 @@ class QuarantineSales(
     declared_columns(
         QUARANTINE_SALES_TABLE,
         QUARANTINE_CHECKED,
-        {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": 1}, PARTITION_COLUMN: IS_DAY},
+        {REASON: {"str_matches": REASON_PATTERN}, LINE_NUMBER: {"ge": 1}, PARTITION_COLUMN: IS_DAY},
     )
 ):
     """quarantine/sales: every row has a reason and its lineage."""
