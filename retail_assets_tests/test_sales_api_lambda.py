@@ -24,8 +24,9 @@ from retail_assets.provisioning.provision_sales_api import (
 from retail_assets.settings import aws_settings_from
 from retail_assets.sources import sales_api_lambda
 from retail_assets.sources.sales_api_pages import page_body
+from retail_assets_tests.support.moto_account import REGION, fake_credentials
 
-ACCOUNT, REGION = "123456789012", "eu-west-1"
+ACCOUNT = "123456789012"
 AWS = aws_settings_from({"RETAIL_AWS_PREFIX": "retail-test", "AWS_DEFAULT_REGION": REGION})
 ROLE = "retail-test-sales-api"
 TRUST = {
@@ -54,11 +55,8 @@ def test_the_handler_serves_the_same_pages_as_the_server(monkeypatch):
 
 @pytest.fixture
 def account(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    """An empty moto account holding the function's role."""
+    fake_credentials(monkeypatch)
     with mock_aws():
         boto3.client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))
         yield Account(ACCOUNT, "aws", REGION)
