@@ -41,6 +41,8 @@ class Settings:
     sensor_lookback_days: int
     sensor_max_keys: int
     dagster_url: str
+    # The sales HTTP API's /sales URL (README, "Sources"); None: no API source in the code location.
+    sales_api_url: str | None = None
 
     @property
     def landing_root(self) -> Path:
@@ -105,10 +107,10 @@ def validate_int(name: str, value: str, minimum: int, maximum: int | None) -> in
     return number
 
 
-def validate_url(value: str) -> str:
-    """Return value without a trailing slash if it is an http(s) URL, else raise SettingsError."""
+def validate_url(value: str, name: str = "RETAIL_DAGSTER_URL") -> str:
+    """Return value without a trailing slash if it is an http(s) URL, else raise SettingsError naming the variable."""
     if not _HTTP_URL.match(value):
-        raise SettingsError(f"RETAIL_DAGSTER_URL must be an http(s) URL, got {value!r}")
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
 
 
@@ -161,6 +163,11 @@ def settings_from(environ: dict[str, str]) -> Settings:
             "RETAIL_SENSOR_MAX_KEYS", environ.get("RETAIL_SENSOR_MAX_KEYS", "20000"), 1, 100_000
         ),
         dagster_url=validate_url(environ.get("RETAIL_DAGSTER_URL", "http://127.0.0.1:3000").strip()),
+        sales_api_url=(
+            validate_url(url, "RETAIL_SALES_API_URL")
+            if (url := environ.get("RETAIL_SALES_API_URL", "").strip())
+            else None
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from retail_assets.settings import PROJECT_ROOT
 
 DESIGN_EDGES = {
     ("landing/sales", "raw/sales"),
-    ("landing/api_sales", "raw/sales"),  # the sales API pulled into the landing area (README, "Sources")
+    ("landing/api_sales", "raw/sales"),  # the sales API source (README, "Sources"): external until configured
     ("raw/sales", "cleaned/sales"),
     ("raw/sales", "quarantine/sales"),
     ("cleaned/sales", "final/daily_sales"),

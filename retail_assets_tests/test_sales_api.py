@@ -151,3 +151,24 @@ def test_a_schema_it_cannot_read_fails_clearly(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_source_is_external_until_an_api_is_configured(tmp_path):
+    script = (
+        "import dagster as dg; from retail_assets.definitions import defs;"
+        "graph = defs.resolve_asset_graph(); node = graph.get(dg.AssetKey(['landing', 'api_sales']));"
+        "print(node.is_materializable, dg.AssetKey(['landing', 'api_sales']) in graph.get(dg.AssetKey(['raw', 'sales'])).parent_keys,"
+        "sorted(job.name for job in defs.resolve_all_job_defs() if not job.name.startswith('__')))"
+    )
+    outputs = []
+    for url in ("", "http://127.0.0.1:8765/sales"):
+        env = {**os.environ, "RETAIL_HOME": str(tmp_path), "RETAIL_SALES_API_URL": url}
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.strip())
+    assert outputs == [
+        "False True ['sales_pipeline']",
+        "True True ['api_sales_pull', 'sales_pipeline']",
+    ]

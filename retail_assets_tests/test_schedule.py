@@ -114,7 +114,6 @@ def test_a_30_day_backfill_is_one_run():
     (run,) = runs
     assert (run.tags[ASSET_PARTITION_RANGE_START_TAG], run.tags[ASSET_PARTITION_RANGE_END_TAG]) == (days[0], days[-1])
     assert {key.to_user_string() for key in run.asset_selection} == {
-        "landing/api_sales",  # single-run too: the API pull of every day of the range in the same run
         "raw/sales",
         "cleaned/sales",
         "quarantine/sales",

@@ -1,7 +1,8 @@
 """landing/api_sales: a business day's sales pulled from the sales HTTP API into the landing area.
 
 An external source made into a landing object: each run replaces sales/<day>/api/sales_api.jsonl, which the
-landing sensor and raw/sales then pick up like any file a store drops.
+landing sensor and raw/sales then pick up like any file a store drops. raw/sales always depends on it; until
+RETAIL_SALES_API_URL configures an API it is an external asset there (nothing to run), then this asset.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
 from retail_assets.defs.resources.sales_api import SalesApi
+from retail_assets.settings import Settings
 from retail_assets.sources.sales_api_client import land_day, landing_bytes
 
 API_SALES = dg.AssetKey(["landing", "api_sales"])
@@ -58,3 +60,10 @@ api_sales_schedule = dg.build_schedule_from_partitioned_job(
     minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
+
+
+def api_sales_definitions(settings: Settings) -> dg.Definitions:
+    """The API source, its job and its schedule when an API is configured; nothing otherwise."""
+    if settings.sales_api_url is None:
+        return dg.Definitions()
+    return dg.Definitions(assets=[api_sales], jobs=[api_sales_job], schedules=[api_sales_schedule])

@@ -108,4 +108,4 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
 
 def resources_for(settings: Settings) -> dict[str, Any]:
     """The resources of settings.env, and the sales API client, the same in both."""
-    return {**RESOURCES_BY_ENV[settings.env](settings), "sales_api": SalesApi()}
+    return {**RESOURCES_BY_ENV[settings.env](settings), "sales_api": SalesApi(url=settings.sales_api_url or "")}

@@ -7,12 +7,11 @@ import dagster as dg
 
 from retail_assets.sources.sales_api_client import TOKEN_ENV, ApiPull, SalesApiError, pull_day
 
-URL_ENV = "RETAIL_SALES_API_URL"
 TOKEN_SECRET_ENV = "RETAIL_SALES_API_TOKEN_SECRET"
 
 
 class SalesApi(dg.ConfigurableResource):
-    """The API's /sales URL (else RETAIL_SALES_API_URL) and its bearer token: an environment variable, or on AWS a
+    """The API's /sales URL (RETAIL_SALES_API_URL) and its bearer token: an environment variable, or on AWS a
     Secrets Manager secret (else RETAIL_SALES_API_TOKEN_SECRET; SecretString is the token), read per pull, never logged.
     """
 
@@ -25,10 +24,9 @@ class SalesApi(dg.ConfigurableResource):
     token_secret_id: str = ""
 
     def _url(self) -> str:
-        url = self.url or os.environ.get(URL_ENV, "")
-        if not url:
-            raise SalesApiError(f"no sales API configured: set {URL_ENV} (e.g. http://127.0.0.1:8765/sales)")
-        return url
+        if not self.url:
+            raise SalesApiError("no sales API configured: set RETAIL_SALES_API_URL (e.g. http://127.0.0.1:8765/sales)")
+        return self.url
 
     def _token(self) -> str | None:
         secret_id = self.token_secret_id or os.environ.get(TOKEN_SECRET_ENV, "")
