@@ -19,7 +19,7 @@ from retail_assets.defs.resources.sales_api import SalesApi
 from retail_assets.settings import PROJECT_ROOT
 from retail_assets.sources.sales_api_client import API_OBJECT, ApiPull, SalesApiError, landing_bytes, pull_day
 from retail_assets.store_files.generator import day_records
-from retail_assets_tests.support.processes import DEFAULT_SIGNALS_THEN, stop
+from retail_assets_tests.support.dagster_dev import DEFAULT_SIGNALS_THEN, stop
 
 DAY = date(2024, 3, 8)
 ROWS, PAGE_SIZE = 1200, 250  # five pages
