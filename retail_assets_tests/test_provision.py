@@ -162,6 +162,7 @@ def test_provision_creates_everything(account, tmp_path):
         "glue_scripts/lake_days.py",
         "glue_scripts/landing_readers.py",
         "glue_scripts/pipes_context.py",
+        "glue_scripts/reading_rules.py",
         "glue_scripts/recipes/__init__.py",
         "glue_scripts/recipes/library/__init__.py",
         "glue_scripts/recipes/library/complete_journey.yaml",
