@@ -6,13 +6,14 @@ rows left in one of them is emptied there. The rules are DESIGN.md's "Cleaning r
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from glue_scripts.hadoop_files import list_files
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.lake_days import clear_days, day_uri, write_days
+from glue_scripts.lake_days import clear_days, day_uri, remove_stale_staging, write_days
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
@@ -20,19 +21,27 @@ from glue_scripts.sales_contract import (
     DECIMAL_PATTERN,
     DUPLICATE,
     INTEGER_PATTERN,
+    INVALID_DAY_TOTAL,
+    INVALID_ENCODING,
     INVALID_LINE_AMOUNT,
     LINE_NUMBER,
+    MAX_UNITS,
     MONEY_PRECISION,
+    MONEY_SCALE,
     MONEY_TYPE,
     NEGATIVE_PRICE,
+    NUL,
+    NUL_CHARACTER,
     OUTSIDE_PARTITION,
     PARTITION_COLUMN,
     RAW_SYSTEM_COLUMNS,
     REASON,
     RECIPE_COLUMNS,
     RECIPE_FAILURE,
+    REPLACEMENT_CHARACTER,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
+    TRIM_PATTERN,
     UNPARSEABLE_LINE,
     UNPARSED_LINE,
     ZERO_QUANTITY,
@@ -53,8 +62,8 @@ _PATTERNS = {"timestamp": TIMESTAMP_PATTERN, "integer": INTEGER_PATTERN, "decima
 
 
 def _text(name: str) -> Column:
-    """A landed value with surrounding whitespace of any kind trimmed (Spark's trim removes only spaces)."""
-    return F.regexp_replace(F.col(name), r"^\s+|\s+$", "")
+    """A landed value with the contract's whitespace trimmed (Spark's trim removes only spaces)."""
+    return F.regexp_replace(F.col(name), TRIM_PATTERN, "")
 
 
 def _is_empty(name: str) -> Column:
@@ -76,7 +85,9 @@ def _parse(column: ContractColumn) -> Column:
     """
     text = F.when(~_is_empty(column.name), _text(column.name))
     if column.kind == "string":
-        return text
+        # A JSON object or array (a nested value of a JSON Lines file) is not a string value.
+        is_json_container = F.json_object_keys(text).isNotNull() | F.json_array_length(text).isNotNull()
+        return F.when(~(text.startswith("{") | text.startswith("[")) | ~is_json_container, text)
     value = F.when(text.rlike(_PATTERNS[column.kind]), text.cast(_CAST_TYPES[column.kind]))
     if column.name == "discount":
         return F.when(_is_empty(column.name), F.lit(0).cast(MONEY_TYPE)).otherwise(value)
@@ -96,14 +107,22 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
     # exact (DECIMAL(38,4) at most); only the cast back to DECIMAL(18,4) can overflow, to null without ANSI.
     exact = _parsed("quantity").cast(f"decimal({MONEY_PRECISION},0)") * _parsed("unit_price") - _parsed("discount")
     rows = rows.withColumn(_LINE_AMOUNT, exact.cast(MONEY_TYPE)).withColumn(REASON, _rule_reason())
-    return rows.withColumn(REASON, F.coalesce(F.col(REASON), _duplicate()))
+    rows = rows.withColumn(REASON, F.coalesce(F.col(REASON), _duplicate()))
+    return rows.withColumn(REASON, F.coalesce(F.col(REASON), _day_total_overflow()))
 
 
 def _rule_reason() -> Column:
     """The reason of the first rule before the duplicate rule that a row breaks; null if it breaks none."""
+    landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
     # A row its source recipe could not map has nothing to judge: its recipe:<name>:<step> reason comes first.
-    reason = F.when(F.col(RECIPE_FAILURE).isNotNull(), F.col(RECIPE_FAILURE))
-    reason = reason.when(F.col(UNPARSED_LINE).isNotNull(), F.lit(UNPARSEABLE_LINE))
+    reason = (
+        F.when(F.col(RECIPE_FAILURE).isNotNull(), F.col(RECIPE_FAILURE))
+        .when(
+            F.exists(F.array(*landed), lambda text: F.instr(text, REPLACEMENT_CHARACTER) > 0), F.lit(INVALID_ENCODING)
+        )
+        .when(F.exists(F.array(*landed), lambda text: F.instr(text, NUL) > 0), F.lit(NUL_CHARACTER))
+        .when(F.col(UNPARSED_LINE).isNotNull(), F.lit(UNPARSEABLE_LINE))
+    )
     for column in CONTRACT_COLUMNS:
         if column.required:
             reason = reason.when(_is_empty(column.name), F.lit(missing_reason(column.name)))
@@ -124,6 +143,27 @@ def _duplicate() -> Column:
     same = [F.col(PARTITION_COLUMN), *(_parsed(name) for name in CONTRACT_COLUMN_NAMES)]
     window = Window.partitionBy(F.col(REASON).isNull(), *same).orderBy(SOURCE_OBJECT, LINE_NUMBER)
     return F.when(F.col(REASON).isNull() & (F.row_number().over(window) > 1), F.lit(DUPLICATE))
+
+
+def _day_total_overflow() -> Column:
+    """invalid_day_total for every kept row of a (day, store, product) whose daily_sales totals overflow their types.
+
+    Sums of DECIMAL(18,4) line amounts and of quantities (as DECIMAL(38,0)) are exact in Spark; the final SQL casts
+    them to DECIMAL(18,4) and BIGINT, which would fail the whole range for one group of lines.
+    """
+    group = Window.partitionBy(
+        F.col(REASON).isNull(), F.col(PARTITION_COLUMN), _parsed("store_id"), _parsed("product_id")
+    )
+    quantity, amount, sold = _parsed("quantity").cast("decimal(38,0)"), F.col(_LINE_AMOUNT), _parsed("quantity") > 0
+    money_limit = F.lit(Decimal(10**MONEY_PRECISION - 1).scaleb(-MONEY_SCALE))
+    totals_overflow = (
+        (F.abs(F.sum(F.when(sold, amount).otherwise(0)).over(group)) > money_limit)
+        | (F.abs(F.sum(F.when(~sold, amount).otherwise(0)).over(group)) > money_limit)
+        | (F.abs(F.sum(amount).over(group)) > money_limit)
+        | (F.sum(F.when(sold, quantity).otherwise(0)).over(group) > MAX_UNITS)
+        | (-F.sum(F.when(~sold, quantity).otherwise(0)).over(group) > MAX_UNITS)
+    )
+    return F.when(F.col(REASON).isNull() & totals_overflow, F.lit(INVALID_DAY_TOTAL))
 
 
 def cleaned_rows(rows: DataFrame) -> DataFrame:
@@ -214,6 +254,8 @@ def count_rows(days: list[str], raw: DataFrame, rows: DataFrame) -> DayCounts:
 def run(spark: SparkSession, args: dict[str, str]) -> DayCounts:
     """Clean the days in range into cleaned and quarantine; returns the counts Pipes reports."""
     days = business_days(args["start_date"], args["end_date"])
+    for table_uri in (args["cleaned_uri"], args["quarantine_uri"]):
+        remove_stale_staging(spark, table_uri, days)  # what a killed run of these days left
     raw = read_raw(spark, args["raw_uri"], days)
     counts = DayCounts.zero(days)
     if raw is not None:

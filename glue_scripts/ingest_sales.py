@@ -16,18 +16,25 @@ from pyspark.sql import functions as F
 
 from glue_scripts.hadoop_files import list_files, qualified_uri
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.lake_days import clear_days, write_days
+from glue_scripts.lake_days import clear_days, remove_stale_staging, write_days
 from glue_scripts.landing_readers import (
     escape_glob,
-    first_lines,
     one_partition_per_file,
     parquet_rows,
     parquet_schema_groups,
     read_text_lines,
+    readable_first_lines,
     text_rows,
 )
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
-from glue_scripts.reading_rules import FILE, FORMAT, HEADER, RESERVED_COLUMNS, csv_header
+from glue_scripts.reading_rules import (
+    FILE,
+    FORMAT,
+    HEADER,
+    RESERVED_COLUMNS,
+    csv_header,
+    first_line_encoding_problem,
+)
 from glue_scripts.recipes.loader import Recipe, installed_recipes, recipe_for
 from glue_scripts.recipes.spark_rows import recipe_rows
 from glue_scripts.sales_contract import (
@@ -39,9 +46,12 @@ from glue_scripts.sales_contract import (
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
+    SYMLINK_PROBLEM,
     business_days,
     data_file_format,
+    is_folder_marker,
     is_hidden,
+    key_segments_problem,
     suffix_case_problem,
 )
 from glue_scripts.spark_session import configure_spark, persisted
@@ -67,17 +77,30 @@ class IngestObject:
 
 
 def ingest_objects(
-    spark: SparkSession, landing_uri: str, days: list[str], recipes: dict[str, Recipe]
+    spark: SparkSession,
+    landing_uri: str,
+    days: list[str],
+    recipes: dict[str, Recipe],
+    skipped: list[str] | None = None,
 ) -> list[IngestObject]:
-    """The data objects of every day with their lineage and recipe; ValueError naming an object it cannot read."""
+    """The data objects of every day with their lineage and recipe; ValueError naming an object it cannot read.
+
+    Symbolic links, and keys Hadoop normalised out of their day folder ('..' segments), are never read: they are
+    appended to skipped with the reason, as the landing sensor logs them.
+    """
+    skipped = skipped if skipped is not None else []
     listed = []
     for day in days:
         prefix = qualified_uri(spark, f"{landing_uri.rstrip('/')}/{LANDING_TABLE_PREFIX}/{day}")
-        for uri, size in list_files(spark, prefix):
+        links: list[str] = []
+        for uri, size in list_files(spark, prefix, links=links):
             key_in_day = uri[len(prefix) + 1 :]
-            if not _ignored(key_in_day, size):
+            if not uri.startswith(prefix + "/"):
+                skipped.append(f"{uri}: listed under {prefix}/ but outside it: {key_segments_problem('..')}")
+            elif not _ignored(key_in_day):
                 recipe = recipe_for(key_in_day, recipes)
                 listed.append((uri, day, RECIPE_FORMAT if recipe else _file_format(uri), size, recipe))
+        skipped += [f"{uri}: {SYMLINK_PROBLEM}" for uri in links]
     read = _read_bytes(spark, [uri for uri, _, _, size, _ in listed if size])
     empty = (None, _EMPTY_MD5, 0)
     return [IngestObject(uri, day, fmt, *read.get(uri, empty), recipe) for uri, day, fmt, _, recipe in listed]
@@ -100,9 +123,9 @@ def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, st
     return found
 
 
-def _ignored(key_in_day: str, size: int) -> bool:
+def _ignored(key_in_day: str) -> bool:
     """Hidden or temporary files ('.' or '_' starting any name below the day folder) and folder markers."""
-    return is_hidden(key_in_day) or (size == 0 and key_in_day.endswith(("/", "_$folder$")))
+    return is_hidden(key_in_day) or is_folder_marker(key_in_day)
 
 
 def _file_format(uri: str) -> str:
@@ -122,10 +145,13 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataF
     with one_partition_per_file(spark), ExitStack() as cached:
         text = [obj for obj in objects if obj.file_format not in ("parquet", RECIPE_FORMAT)]
         lines = cached.enter_context(persisted(read_text_lines(spark, [obj.uri for obj in text]))) if text else None
-        headers = _csv_headers(lines, text) if text else {}
+        headers = _csv_headers(spark, lines, text) if text else {}
         files = F.broadcast(_files_frame(spark, objects, headers))
         parquet = [obj.uri for obj in objects if obj.file_format == "parquet"]
-        parts = [parquet_rows(spark, group).join(files, FILE) for group in parquet_schema_groups(spark, parquet)]
+        parts = [
+            parquet_rows(spark, footer, group).join(files, FILE)
+            for footer, group in parquet_schema_groups(spark, parquet)
+        ]
         if text:
             parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
         by_recipe = {obj.uri: obj.recipe for obj in objects if obj.file_format == RECIPE_FORMAT}
@@ -135,9 +161,16 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject]) -> Iterator[DataF
         yield cached.enter_context(persisted(_union_as_raw(parts)))
 
 
-def _csv_headers(lines: DataFrame, text: list[IngestObject]) -> dict[str, list[str]]:
-    """The raw column names of every CSV object that has a first line, by object URI."""
-    firsts = first_lines(lines)
+def _csv_headers(spark: SparkSession, lines: DataFrame, text: list[IngestObject]) -> dict[str, list[str]]:
+    """The raw column names of every CSV object that has a first line, by object URI.
+
+    ValueError naming the object when a file cannot be read as UTF-8 text: a truncated gzip, or UTF-16.
+    """
+    firsts = readable_first_lines(spark, lines, [obj.uri for obj in text])
+    for obj in text:
+        problem = first_line_encoding_problem(firsts.get(obj.spark_uri, ""))
+        if problem:
+            raise ValueError(f"{obj.uri}: {problem}")
     return {
         obj.uri: csv_header(firsts[obj.spark_uri], obj.uri)
         for obj in text
@@ -169,7 +202,11 @@ def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
 def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | None = None) -> dict:
     """Land the days in range into raw (recipes: the installed ones unless given); returns what Pipes reports."""
     days = business_days(args["start_date"], args["end_date"])
-    objects = ingest_objects(spark, args["landing_uri"], days, installed_recipes() if recipes is None else recipes)
+    skipped: list[str] = []
+    remove_stale_staging(spark, args["raw_uri"], days)  # what a killed run of these days left
+    objects = ingest_objects(
+        spark, args["landing_uri"], days, installed_recipes() if recipes is None else recipes, skipped
+    )
     rows_by_object: dict[str, int] = {}
     if any(obj.size for obj in objects):
         with raw_rows(spark, [obj for obj in objects if obj.size]) as rows:
@@ -197,6 +234,7 @@ def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | 
             for obj in objects
         ],
         "empty_days": empty_days,
+        "skipped": skipped,
     }
 
 
@@ -213,6 +251,7 @@ def report(pipes, summary: dict, raw_uri: str) -> None:
             "objects_total": len(objects),
             "objects_truncated": len(objects) > MAX_OBJECTS_REPORTED,
             "empty_days": json_metadata(summary["empty_days"]),
+            "skipped": json_metadata(summary["skipped"][:MAX_OBJECTS_REPORTED]),
             "path": path_metadata(raw_uri),
         },
     )

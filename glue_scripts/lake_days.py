@@ -2,8 +2,11 @@
 
 from pyspark.sql import DataFrame, SparkSession
 
-from glue_scripts.hadoop_files import delete_path
+from glue_scripts.hadoop_files import delete_path, list_files, list_folders
 from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OBJECT
+
+# The folder Spark's dynamic partition overwrite writes a job's partitions to before moving them into place.
+SPARK_STAGING_PREFIX = ".spark-staging-"
 
 
 def day_uri(table_uri: str, day: str) -> str:
@@ -21,6 +24,30 @@ def write_days(df: DataFrame, table_uri: str) -> None:
         .partitionBy(PARTITION_COLUMN)
         .parquet(table_uri)
     )
+
+
+def remove_stale_staging(spark: SparkSession, table_uri: str, days: list[str]) -> list[str]:
+    """Delete the .spark-staging-* folders a killed write of these days left under the table; returns them.
+
+    Only a folder holding nothing but partitions of these days is removed: a folder with another day may belong to
+    a run of other days still writing.
+    """
+    wanted = {day_uri("", day).lstrip("/") for day in days}
+    removed = []
+    for staging in list_folders(spark, table_uri):
+        if not staging.rsplit("/", 1)[-1].startswith(SPARK_STAGING_PREFIX):
+            continue
+        # Partitions sit at any depth below it (a task's _temporary/<attempt>/business_date=D/ before commit).
+        held = {
+            segment
+            for uri, _ in list_files(spark, staging)
+            for segment in uri.split("/")
+            if segment.startswith(f"{PARTITION_COLUMN}=")
+        }
+        if held <= wanted:
+            delete_path(spark, staging)
+            removed.append(staging)
+    return removed
 
 
 def clear_days(spark: SparkSession, table_uri: str, days: list[str]) -> None:

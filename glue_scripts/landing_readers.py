@@ -7,10 +7,13 @@ case-insensitively, so they are stored trimmed and lower-cased.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from pyspark.sql.utils import AnalysisException
 
 from glue_scripts.reading_rules import (
     FIELDS,
@@ -21,6 +24,7 @@ from glue_scripts.reading_rules import (
     TEXT,
     column_name,
     column_names,
+    double_text,
     json_line_fields,
 )
 from glue_scripts.reading_rules import PARTITION as _PARTITION
@@ -38,6 +42,7 @@ from glue_scripts.sales_contract import (
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
 _HUGE_BYTES = str(1 << 40)
 _CORRUPT = "_corrupt"
+_NANOS_PER_SECOND = 1_000_000_000
 # RFC 4180: a quote inside a quoted field is doubled ("" not \").
 _CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
 # Columns every landed row gets from its file (LINE_NUMBER and UNPARSED_LINE come from the row itself).
@@ -97,6 +102,26 @@ def first_lines(lines: DataFrame) -> dict[str, str]:
     if split:
         raise RuntimeError(f"files read in more than one partition, line numbers would be wrong: {split[:5]}")
     return {row[FILE]: row.first_line for row in stats}
+
+
+def readable_first_lines(spark: SparkSession, lines: DataFrame, uris: list[str]) -> dict[str, str]:
+    """first_lines, or ValueError naming the gzip files that cannot be decompressed to their end."""
+    try:
+        return first_lines(lines)
+    except Py4JJavaError as error:
+        broken = [uri for uri in uris if uri.endswith(".gz") and not _decompresses(spark, uri)]
+        if not broken:
+            raise
+        raise ValueError(f"{broken[0]}: truncated gzip (or not gzip): it does not decompress to its end") from error
+
+
+def _decompresses(spark: SparkSession, uri: str) -> bool:
+    """Whether Spark reads a .gz file to its end."""
+    try:
+        spark.read.text(escape_glob(uri)).count()
+    except Py4JJavaError:
+        return False
+    return True
 
 
 def text_rows(lines: DataFrame, headers: list[list[str]]) -> DataFrame:
@@ -161,26 +186,106 @@ def _json_fields(lines: DataFrame) -> DataFrame:
     return data.withColumn(UNPARSED_LINE, F.when(F.col(FIELDS).isNull(), F.col(TEXT)))
 
 
-def parquet_schema_groups(spark: SparkSession, uris: list[str]) -> list[list[str]]:
+@dataclass(frozen=True)
+class ParquetFooter:
+    """What the reader needs from a Parquet file's footer: its column names and its nanosecond timestamps."""
+
+    names: tuple[str, ...]
+    # Columns of TIMESTAMP(NANOS) by name, True when adjusted to UTC (Spark reads them as longs: nanosAsLong).
+    nanos: tuple[tuple[str, bool], ...]
+
+
+def parquet_footer(spark: SparkSession, uri: str) -> ParquetFooter:
+    """The footer of one Parquet file, read by Parquet's own Java reader; ValueError naming the file if unreadable."""
+    jvm = spark._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    try:
+        source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, spark._jsc.hadoopConfiguration())
+        reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+        try:
+            fields = list(reader.getFooter().getFileMetaData().getSchema().getFields())
+        finally:
+            reader.close()
+    except Py4JJavaError as error:
+        raise ValueError(f"{uri}: not a readable Parquet file: {_java_message(error)}") from error
+    nanos = []
+    for field in fields:
+        annotation = field.getLogicalTypeAnnotation() if field.isPrimitive() else None
+        if annotation is not None and annotation.toString().startswith("TIMESTAMP(NANOS"):
+            nanos.append((field.getName(), bool(annotation.isAdjustedToUTC())))
+    return ParquetFooter(tuple(field.getName() for field in fields), tuple(nanos))
+
+
+def _java_message(error: Py4JJavaError) -> str:
+    """The first line of a Java exception's message."""
+    return str(error.java_exception.toString()).splitlines()[0]
+
+
+def parquet_schema_groups(spark: SparkSession, uris: list[str]) -> list[tuple[ParquetFooter, list[str]]]:
     """Parquet files grouped by schema (read from each footer), so each group is read once with its own schema."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, tuple[ParquetFooter, list[str]]] = {}
     for uri in uris:
-        schema = spark.read.parquet(escape_glob(uri)).schema
-        column_names(schema.fieldNames(), uri)  # fails here, naming the file, if two columns collide
-        groups.setdefault(schema.json(), []).append(uri)
+        footer = parquet_footer(spark, uri)
+        column_names(list(footer.names), uri)  # fails here, naming the file, if two columns collide
+        try:
+            schema = spark.read.parquet(escape_glob(uri)).schema
+        except (AnalysisException, Py4JJavaError) as error:
+            raise ValueError(f"{uri}: Spark cannot read this Parquet file: {str(error).splitlines()[0]}") from error
+        groups.setdefault(f"{schema.json()}{footer.nanos}", (footer, []))[1].append(uri)
     return list(groups.values())
 
 
-def parquet_rows(spark: SparkSession, uris: list[str]) -> DataFrame:
+def parquet_rows(spark: SparkSession, footer: ParquetFooter, uris: list[str]) -> DataFrame:
     """Rows of Parquet files sharing one schema, every value as text, with the 1-based row index as line number."""
     df = spark.read.parquet(*(escape_glob(uri) for uri in uris))
     names = column_names(df.schema.fieldNames(), uris[0])
-    values = [_as_text(df[field.name], field.dataType).alias(name) for field, name in zip(df.schema, names)]
+    nanos = dict(footer.nanos)
+    values = [
+        (
+            _nanos_text(field.name, nanos[field.name])
+            if field.name in nanos
+            else _as_text(df[field.name], field.dataType)
+        ).alias(name)
+        for field, name in zip(df.schema, names)
+    ]
     return df.select(F.input_file_name().alias(FILE), (F.col("_metadata.row_index") + 1).alias(LINE_NUMBER), *values)
+
+
+def _nanos_text(name: str, utc: bool) -> Column:
+    """A TIMESTAMP(NANOS) read as a long, as ISO 8601 text with every digit of its fraction (Z when in UTC).
+
+    Spark has no nanosecond timestamp type: the date and clock are computed from the whole seconds (the value's own
+    wall clock, whatever the session's time zone) and the nanoseconds appended as digits, trailing zeros dropped.
+    """
+    quoted = "`" + name.replace("`", "``") + "`"
+    nanoseconds = F.col(quoted)
+    fraction = F.pmod(nanoseconds, F.lit(_NANOS_PER_SECOND))
+    # Whole seconds by integer division (a double would round a long this large).
+    seconds = F.expr(f"({quoted} - pmod({quoted}, {_NANOS_PER_SECOND})) div {_NANOS_PER_SECOND}")
+    digits = F.regexp_replace(F.lpad(fraction.cast("string"), 9, "0"), "0+$", "")
+    # The date and the time of day from the seconds themselves: date_format would render them in the session's
+    # time zone, which differs between Glue, the tests and a user's Spark.
+    day = F.date_add(F.lit("1970-01-01").cast("date"), F.floor(seconds / F.lit(86_400)).cast("int"))
+    of_day = F.pmod(seconds, F.lit(86_400))
+    hours, minutes = F.floor(of_day / 3600), F.floor(F.pmod(of_day, F.lit(3600)) / 60)
+    clock = F.concat_ws(
+        ":", *(F.lpad(part.cast("int").cast("string"), 2, "0") for part in (hours, minutes, F.pmod(of_day, F.lit(60))))
+    )
+    text = F.concat(
+        day.cast("string"),
+        F.lit("T"),
+        clock,
+        F.when(digits != "", F.concat(F.lit("."), digits)).otherwise(F.lit("")),
+        F.lit("Z" if utc else ""),
+    )
+    return F.when(nanoseconds.isNotNull(), text)
 
 
 def _as_text(value: Column, data_type: T.DataType) -> Column:
     """A Parquet value as text: what a CSV export of the same data would hold."""
+    if isinstance(data_type, T.DoubleType):
+        # Spark would write 1.0E-4 for 0.0001: the shortest text that round-trips, as Python writes it, instead.
+        return F.udf(double_text, T.StringType())(value)
     if isinstance(data_type, T.TimestampType):
         # An instant: ISO 8601 with its offset (Z in UTC), fraction of a second only when there is one.
         text = F.date_format(value, "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")

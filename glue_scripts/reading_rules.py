@@ -10,8 +10,10 @@ import re
 
 from glue_scripts.sales_contract import (
     BLANK_LINE_PATTERN,
+    NUL,
     RAW_SYSTEM_COLUMNS,
     REASON,
+    REPLACEMENT_CHARACTER,
     normalized_column_name,
     repeated_columns_problem,
     trimmed,
@@ -61,6 +63,22 @@ def csv_header(line: str, source: str) -> list[str]:
     if not landed or is_blank_record(landed):
         raise ValueError(f"{source}: the first line is blank, where the CSV header belongs")
     return column_names(landed, source)
+
+
+def first_line_encoding_problem(line: str) -> str | None:
+    """Why a text file whose first line Spark decoded as UTF-8 is not UTF-8 text at all; None if it may be.
+
+    A UTF-16 or UTF-32 file starts with a byte order mark that is not UTF-8 (U+FFFD twice once decoded) or holds
+    NUL bytes between its characters.
+    """
+    if line.startswith(REPLACEMENT_CHARACTER * 2) or NUL in line:
+        return "not UTF-8 (UTF-16 or UTF-32: a byte order mark or NUL bytes in the first line); export it as UTF-8"
+    return None
+
+
+def double_text(value: float | None) -> str | None:
+    """A double as the shortest text that reads back as the same double (Python's repr: 0.0001, 12345678.0)."""
+    return None if value is None else repr(value)
 
 
 def is_blank_line(text: str) -> bool:

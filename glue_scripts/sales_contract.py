@@ -81,6 +81,14 @@ NEGATIVE_PRICE, ZERO_QUANTITY, OUTSIDE_PARTITION, DUPLICATE = (
 # Two more reasons: a landed line that did not parse (CSV field count or quoting, broken JSON) is tried first of
 # all; a line amount that overflows DECIMAL(18,4) is tried after outside_partition, before duplicate.
 UNPARSEABLE_LINE, INVALID_LINE_AMOUNT = "unparseable_line", "invalid_line_amount"
+# Tried before every other rule: bytes that are not UTF-8 (Spark's decoder puts U+FFFD in their place, and no
+# supplier sends U+FFFD on purpose), and a NUL character, which PostgreSQL text cannot hold.
+INVALID_ENCODING, NUL_CHARACTER = "invalid_encoding", "nul_character"
+REPLACEMENT_CHARACTER, NUL = "\ufffd", "\x00"
+# Tried last, on the rows every other rule kept: the lines of a (day, store, product) whose daily_sales totals
+# (units, gross, returns or net revenue) cannot be represented as BIGINT or DECIMAL(18,4) are all quarantined.
+INVALID_DAY_TOTAL = "invalid_day_total"
+MAX_UNITS = (1 << 63) - 1
 
 # System columns of raw and quarantine: the text of a line that did not parse, and the quarantine reason.
 UNPARSED_LINE, REASON = "_unparsed_line", "reason"
@@ -163,6 +171,9 @@ def key_segments_problem(key: str) -> str | None:
     if any(segment in ("", ".", "..") for segment in segments):
         return "a key with an empty, '.' or '..' segment names another object once normalised: refused"
     return None
+
+
+SYMLINK_PROBLEM = "a symbolic link: skipped, never followed (landing objects are plain files)"
 
 
 def data_file_format(key: str) -> str | None:

@@ -27,6 +27,9 @@ def configure_spark(builder: SparkSession.Builder | None, business_timezone: str
         "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
         # Landed Parquet timestamps without a time zone stay local date-times (TIMESTAMP_NTZ).
         "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+        # TIMESTAMP(NANOS) (pandas' default) read as longs, which the reader turns into text with every digit,
+        # instead of failing the whole read ("Illegal Parquet type").
+        "spark.sql.legacy.parquet.nanosAsLong": "true",
         # Datetime patterns (date_format) mean the same on both: java.time's, not the legacy SimpleDateFormat's.
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     }

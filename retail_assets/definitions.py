@@ -1,4 +1,4 @@
-"""The code location: assets, checks, resources, the job, sensors and schedule, merged here and defined elsewhere."""
+"""The sales code location: assets, checks, resources, jobs, sensors and schedule, merged here, defined in defs/."""
 
 import dagster as dg
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from glue_scripts.sales_contract import business_zone, parse_day
-
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from glue_scripts.sales_contract import business_zone, parse_day
 from retail_assets.redaction import redact
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -177,6 +176,49 @@ def get_settings() -> Settings:
     return settings_from(dict(os.environ))
 
 
+@dataclass(frozen=True)
+class PropensityValues:
+    """The purchase propensity label, its time split and the quality gate's margins."""
+
+    horizon_days: int  # the label: a purchase within this many days after the cutoff
+    training_cutoffs: int  # how many cutoffs the training rows are featured at
+    step_days: int  # days between two training cutoffs
+    min_lift: float  # the model's held-out ROC AUC must beat the baseline's by at least this
+    max_drop: float  # and fall at most this far below the accepted model's on the same rows
+
+
+def _share(environ: dict[str, str], name: str, default: str) -> float:
+    """A number between 0 and 1."""
+    try:
+        value = float(environ.get(name, default))
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, got {environ.get(name)!r}") from error
+    if not 0 <= value <= 1:
+        raise SettingsError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
+def propensity_settings_from(environ: dict[str, str]) -> PropensityValues:
+    """Build and validate PropensityValues from environment variables."""
+    return PropensityValues(
+        horizon_days=validate_int(
+            "RETAIL_PROPENSITY_HORIZON_DAYS", environ.get("RETAIL_PROPENSITY_HORIZON_DAYS", "30"), 1, 366
+        ),
+        training_cutoffs=validate_int(
+            "RETAIL_PROPENSITY_TRAINING_CUTOFFS", environ.get("RETAIL_PROPENSITY_TRAINING_CUTOFFS", "4"), 1, 52
+        ),
+        step_days=validate_int("RETAIL_PROPENSITY_STEP_DAYS", environ.get("RETAIL_PROPENSITY_STEP_DAYS", "30"), 1, 366),
+        min_lift=_share(environ, "RETAIL_PROPENSITY_MIN_LIFT", "0.02"),
+        max_drop=_share(environ, "RETAIL_PROPENSITY_MAX_DROP", "0.02"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_propensity_settings() -> PropensityValues:
+    """The process's propensity settings, read from os.environ on first use."""
+    return propensity_settings_from(dict(os.environ))
+
+
 # AWS names, every one derived from RETAIL_AWS_PREFIX unless overridden.
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -188,6 +230,16 @@ _NAME_OR_ARN = re.compile(
 )
 GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X")
 _KEY_PREFIX = re.compile(r"^([A-Za-z0-9._-]+/)*$")
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+:[A-Za-z0-9._-]+$")
+# The registries of SageMaker's built-in XGBoost 1.7-1 image (one account per region, AWS's documented paths).
+XGBOOST_REGISTRIES = {
+    "us-east-1": "683313688378", "us-east-2": "257758044811", "us-west-1": "746614075791",
+    "us-west-2": "246618743249", "eu-west-1": "141502667606", "eu-west-2": "764974769150",
+    "eu-central-1": "492215442770", "ap-southeast-1": "121021644041", "ap-southeast-2": "783357654285",
+    "ap-northeast-1": "354813040037",
+}  # fmt: skip
+XGBOOST_VERSION = "1.7-1"
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _QUICKSIGHT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _QUICKSIGHT_PRINCIPAL = re.compile(
@@ -232,6 +284,24 @@ class AwsSettings:
     def quicksight_dataset(self, table: str) -> str:
         """The QuickSight dataset id over a report table."""
         return f"{self.prefix}-{table.replace('_', '-')}"
+
+    # Purchase propensity on SageMaker: the built-in XGBoost container trains and serves.
+    sagemaker_role: str = "retail-sales-sagemaker"
+    xgboost_image: str | None = None
+    training_instance_type: str = "ml.m5.large"
+    training_max_seconds: int = 3600
+    serverless_memory_mb: int = 2048
+    serverless_max_concurrency: int = 5
+
+    @property
+    def propensity_name(self) -> str:
+        """The model package group and the serverless endpoint of the propensity model."""
+        return f"{self.prefix}-purchase-propensity"
+
+    @property
+    def sagemaker_prefix(self) -> str:
+        """Where training jobs read their CSV channel and write model.tar.gz, in the lake bucket."""
+        return f"{self.lake_prefix}sagemaker/"
 
     def database(self, zone: str) -> str:
         """The Glue database of a lake zone."""
@@ -345,6 +415,30 @@ def aws_settings_from(environ: dict[str, str]) -> AwsSettings:
         quicksight_dashboard=_valid(
             _QUICKSIGHT_ID, environ.get("RETAIL_QUICKSIGHT_DASHBOARD", f"{prefix}-sales"), "RETAIL_QUICKSIGHT_DASHBOARD"
         ),
+        sagemaker_role=_valid(
+            _NAME_OR_ARN, environ.get("RETAIL_SAGEMAKER_ROLE", f"{prefix}-sagemaker"), "RETAIL_SAGEMAKER_ROLE"
+        ),
+        xgboost_image=_xgboost_image(environ),
+        training_instance_type=_valid(
+            _INSTANCE_TYPE,
+            environ.get("RETAIL_SAGEMAKER_TRAINING_INSTANCE", "ml.m5.large"),
+            "RETAIL_SAGEMAKER_TRAINING_INSTANCE",
+        ),
+        training_max_seconds=_int(environ, "RETAIL_SAGEMAKER_TRAINING_MAX_SECONDS", 3600),
+        # Serverless endpoints take 1 to 6 GB in steps of 1 GB.
+        serverless_memory_mb=int(
+            _one_of(
+                environ.get("RETAIL_SAGEMAKER_SERVERLESS_MEMORY_MB", "2048"),
+                tuple(str(size) for size in range(1024, 6145, 1024)),
+                "RETAIL_SAGEMAKER_SERVERLESS_MEMORY_MB",
+            )
+        ),
+        serverless_max_concurrency=validate_int(
+            "RETAIL_SAGEMAKER_SERVERLESS_CONCURRENCY",
+            environ.get("RETAIL_SAGEMAKER_SERVERLESS_CONCURRENCY", "5"),
+            1,
+            200,
+        ),
     )
 
 
@@ -356,6 +450,15 @@ def _ca_bundle(value: str | None) -> str | None:
     if not path.is_file():
         raise SettingsError(f"RETAIL_AURORA_CA_BUNDLE names no file: {value!r}")
     return str(path.resolve())
+
+
+def _xgboost_image(environ: dict[str, str]) -> str | None:
+    """RETAIL_SAGEMAKER_XGBOOST_IMAGE, else the built-in image of the region (None: no known registry)."""
+    if environ.get("RETAIL_SAGEMAKER_XGBOOST_IMAGE"):
+        return _valid(_IMAGE, environ["RETAIL_SAGEMAKER_XGBOOST_IMAGE"], "RETAIL_SAGEMAKER_XGBOOST_IMAGE")
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    account = XGBOOST_REGISTRIES.get(region or "")
+    return f"{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-xgboost:{XGBOOST_VERSION}" if account else None
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
-"""Every table of the pipeline, declared once: raw, cleaned and quarantine sales, and daily_sales (final and Aurora).
+"""Every table of the pipeline, declared once: raw, cleaned and quarantine sales, daily_sales (final and Aurora),
+and the purchase propensity tables (the customer feature snapshot, the scores in Aurora).
 
 The Glue catalog input, the loader's COPY schema, the pandera models' columns and types, Dagster's column schema
 metadata and the test builders are derived from these declarations; tests hold the migration DDL and the Athena
@@ -28,6 +29,7 @@ from glue_scripts.sales_contract import (
     SOURCE_RECORD,
     UNPARSED_LINE,
 )
+from retail_assets.propensity.features import DAY_PARTS, FEATURES, WEEKDAYS, WINDOWS
 
 MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -69,6 +71,28 @@ DESCRIPTIONS = {
     "loaded_at": "When the warehouse loaded the row.",
     "month": "Calendar month of the business days summed, YYYY-MM.",
     "product_rank": "Place of the product in its month by net revenue, from 1; ties by product_id.",
+    # Purchase propensity: the features of a customer as of a cutoff day (lines of days strictly before it).
+    "recency_days": "Days from the last purchase to the cutoff.",
+    **{
+        f"frequency_{w}d": f"Purchases (transactions with a sold line) in the {w} days before the cutoff."
+        for w in WINDOWS
+    },
+    **{f"monetary_{w}d": f"Net line_amount, returns included, in the {w} days before the cutoff." for w in WINDOWS},
+    "returns_share_365d": "Returned amount over sold amount in the 365 days before the cutoff.",
+    "basket_size_365d": "Units sold per purchase in the 365 days before the cutoff.",
+    "distinct_products_365d": "Distinct products bought in the 365 days before the cutoff.",
+    "distinct_categories_365d": "Distinct categories bought in the 365 days before the cutoff.",
+    "days_since_first_purchase": "Days from the first purchase to the cutoff.",
+    **{f"weekday_share_{day}": f"Share of the 365-day purchases made on a {day} (business time)." for day in WEEKDAYS},
+    **{
+        f"hour_share_{part}": f"Share of the 365-day purchases made in the {part} (business time)."
+        for part in DAY_PARTS
+    },
+    "cutoff": "The day the features are as of: they read lines of earlier business days only.",
+    "score": "Probability of a purchase within the horizon after the features' cutoff, from the model.",
+    "decile": "1 for the tenth of customers with the highest scores, 10 for the lowest.",
+    "model_version": "The accepted model version that scored the customer.",
+    "scored_at": "When the scores were written.",
 }
 
 # Glue (Hive) types of the Arrow types the lake holds; decimals and timestamps are parameterised, see hive_type.
@@ -106,7 +130,8 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     # The partition key: a date; the lake and every catalog keep it as a YYYY-MM-DD string (the folder name).
-    partition: Column = Column(PARTITION_COLUMN, pa.date32(), nullable=False)
+    # None for a table replaced as a whole (the propensity tables).
+    partition: Column | None = Column(PARTITION_COLUMN, pa.date32(), nullable=False)
     # The columns that identify a row, if the table has such a key (the warehouse's primary key).
     key: tuple[str, ...] = ()
 
@@ -117,7 +142,7 @@ class Table:
 
     def column(self, name: str) -> Column:
         """A column by name, the partition included."""
-        for column in (*self.columns, self.partition):
+        for column in (*self.columns, *([self.partition] if self.partition else [])):
             if column.name == name:
                 return column
         raise KeyError(f"{self.zone}/{self.name} has no column {name!r}")
@@ -276,6 +301,34 @@ REPORT_TABLES = (
 )
 
 TABLES = (RAW_SALES_TABLE, CLEANED_SALES_TABLE, QUARANTINE_SALES_TABLE, DAILY_SALES_TABLE, *REPORT_TABLES)
+
+# Purchase propensity: the feature snapshot in the lake and the scores in the warehouse, each replaced as a whole.
+CUSTOMER_FEATURES_TABLE = Table(
+    "features",
+    "customer_features",
+    "One row per customer with an id: the model's features as of the cutoff.",
+    (
+        Column("customer_id", pa.string(), nullable=False),
+        *(Column(name, pa.float64(), nullable=False) for name in FEATURES),
+        Column("cutoff", pa.string(), nullable=False),
+    ),
+    partition=None,
+    key=("customer_id",),
+)
+CUSTOMER_PROPENSITY_TABLE = Table(
+    "retail",
+    "customer_propensity",
+    "retail.customer_propensity: every featured customer's score from the accepted model.",
+    (
+        Column("customer_id", pa.string(), nullable=False),
+        Column("score", pa.float64(), nullable=False),
+        Column("decile", pa.int16(), nullable=False),
+        Column("model_version", pa.string(), nullable=False),
+        Column("scored_at", UTC_TIMESTAMP, nullable=False),
+    ),
+    partition=None,
+    key=("customer_id",),
+)
 
 
 def warehouse_schema() -> pa.Schema:

@@ -20,6 +20,10 @@ SYSTEM_FIXTURES = {"spark", "postgres_url"}
 SYSTEM_MODULES = {
     "test_dagster_dev.py",  # `dagster dev` with its daemon
     "test_embedded_postgres.py",  # starts and stops its own PostgreSQL servers
+    "test_warehouse_url.py",  # the embedded PostgreSQL server, and psql
+    "test_warehouse_tls.py",  # TLS servers on loopback
+    "test_glue_subprocess.py",  # Glue job processes killed and cancelled
+    "test_reports.py",  # ranged Dagster runs of every report over DuckDB
 }
 SYSTEM_TESTS = {
     ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster
@@ -27,9 +31,13 @@ SYSTEM_TESTS = {
     ("test_definitions.py", "test_dagster_cli_validates_the_workspace"),  # the dagster CLI
     ("test_definitions.py", "test_dg_checks_and_lists_the_definitions"),  # the dg CLI
     ("test_schedule.py", "test_the_tick_follows_the_business_timezone"),  # a Python loading Dagster
+    ("test_schedule.py", "test_a_30_day_backfill_is_one_run"),  # the daemon's backfill iteration
+    ("test_redaction.py", "test_a_malformed_database_url_leaves_the_password_out_of_a_real_run"),  # the dagster CLI
     ("test_ingest_transform.py", "test_a_script_run_without_its_arguments_says_which_are_missing"),  # Glue scripts
     ("test_aws_resources.py", "test_glue_run_gets_the_range_and_workers_and_reports_through_s3"),  # a Glue script
     ("test_landing_sensor.py", "test_100000_objects_over_several_ticks_none_missed_none_twice"),  # at scale
+    ("test_propensity_service.py", "test_serve_model_answers_predict_by_id_and_by_features"),  # a server process
+    ("test_propensity_service.py", "test_the_form_shows_a_score_in_chromium"),  # a server and Chromium
 }
 
 

@@ -246,3 +246,12 @@ def test_aurora_reconciles_with_final(lake, postgres_url):
     evaluation = evaluate(aurora_daily_sales_model, lake, warehouse, days=(day, day))
     assert meta(evaluation, "rules_failed") == {"net_is_gross_less_returns": 1}
     warehouse.load_days(rows_to_load(None), [day])
+
+
+def test_an_object_with_rows_missing_from_raw_is_a_problem_an_empty_export_is_not(lake):
+    source = land(lake, DAY, "a.csv", "header\nrow\n")
+    land(lake, DAY, "lost.csv", "header\nrow\n")
+    land(lake, DAY, "header_only.csv", "header\n\n  \n,,\n")
+    write_day(lake, "raw", "sales", DAY, [raw_row(source, 2)], raw_schema())
+    (problem,) = meta(evaluate(raw_matches_landing, lake), "problems")
+    assert problem["object"] == f"sales/{DAY}/lost.csv" and problem["problem"] == "landing object has no rows in raw"

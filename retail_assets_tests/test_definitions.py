@@ -20,6 +20,15 @@ DESIGN_EDGES = {
     ("cleaned/sales", "final/daily_sales"),
     ("final/daily_sales", "aurora/daily_sales"),
 }
+# Purchase propensity (issue 15), its own code location: features and the model from cleaned, scores from the
+# accepted model.
+PROPENSITY_EDGES = {
+    ("cleaned/sales", "features/customer_features"),
+    ("cleaned/sales", "models/purchase_propensity"),
+    ("models/purchase_propensity", "models/purchase_propensity_accepted"),
+    ("features/customer_features", "aurora/customer_propensity"),
+    ("models/purchase_propensity_accepted", "aurora/customer_propensity"),
+}
 # Below final and Aurora (issue 13): the report tables and the dashboard.
 REPORT_EDGES = {
     ("cleaned/sales", "final/sales_by_day"),
@@ -47,6 +56,10 @@ dg.Definitions.validate_loadable(defs)
 defs.resolve_job_def("sales_pipeline")
 defs.resolve_implicit_global_asset_job_def()
 print("loaded", len(list(defs.resolve_asset_graph().get_all_asset_keys())))
+from retail_assets.propensity_definitions import defs as propensity
+dg.Definitions.validate_loadable(propensity)
+propensity.resolve_job_def("propensity_pipeline")
+print("propensity", len(list(propensity.resolve_asset_graph().get_all_asset_keys())))
 """
 
 
@@ -56,7 +69,8 @@ def test_definitions_load_without_network_or_processes(tmp_path):
         [sys.executable, "-c", NO_SIDE_EFFECTS], check=False, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0, result.stderr
-    assert "loaded 13" in result.stdout
+    assert "loaded 13" in result.stdout  # main's twelve and landing/api_sales, the external source upstream of raw
+    assert "propensity 5" in result.stdout  # its four assets, and cleaned/sales as its upstream
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 
 
@@ -69,6 +83,7 @@ def test_workspace_graph_has_exactly_the_design_edges():
     ):
         request = workspace.create_request_context()
         assert request.get_code_location_error("retail_assets.definitions") is None
+        assert request.get_code_location_error("retail_assets.propensity_definitions") is None
         graph = request.asset_graph
         edges = {
             (parent.to_user_string(), key.to_user_string())
@@ -76,7 +91,7 @@ def test_workspace_graph_has_exactly_the_design_edges():
             for parent in graph.get(key).parent_keys
         }
         checks = {key.to_user_string() for key in graph.asset_check_keys}
-    assert edges == DESIGN_EDGES | REPORT_EDGES
+    assert edges == DESIGN_EDGES | REPORT_EDGES | PROPENSITY_EDGES
     assert {"cleaned/sales:rows_conserved", "raw/sales:landing_day_has_objects"} <= checks
 
 

@@ -22,6 +22,7 @@ from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
 from retail_assets.provisioning.iam_policies import GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
+from retail_assets.provisioning.iam_sagemaker import SAGEMAKER_POLICY
 from retail_assets.provisioning.pipes_wheel import pipes_wheel
 from retail_assets.provisioning.provision_catalog import table_level
 from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments, wheel_key
@@ -57,6 +58,7 @@ def test_provision_creates_everything(account, tmp_path):
     assert outcomes.pop(f"iam policy {tmp_path / GLUE_JOB_POLICY}") == "written"
     assert outcomes.pop(f"iam policy {tmp_path / GLUE_CRAWLER_POLICY}") == "written"
     assert outcomes.pop(f"iam policy {tmp_path / RUNNER_POLICY}") == "written"
+    assert outcomes.pop(f"iam policy {tmp_path / SAGEMAKER_POLICY}") == "written"
     assert set(outcomes.values()) == {"created"}
     lake = "s3://retail-test-lake/lakehouse/v1/"
     assert set(outcomes) == {
@@ -75,6 +77,7 @@ def test_provision_creates_everything(account, tmp_path):
         "glue job retail-test-clean-sales",
         "athena workgroup retail-test-workgroup",
         "sns topic retail-test-alerts",
+        "sagemaker model package group retail-test-purchase-propensity",
     }
 
     s3 = boto3.client("s3")
@@ -211,7 +214,9 @@ def test_dry_run_on_an_empty_account_changes_nothing(account, tmp_path):
     assert boto3.client("s3").list_buckets()["Buckets"] == []
     assert boto3.client("glue").get_databases()["DatabaseList"] == []
     # The policy documents are local files, written in a dry run too: the roles come before the first real run.
-    assert sorted(path.name for path in tmp_path.iterdir()) == [RUNNER_POLICY, GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        RUNNER_POLICY, GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY, SAGEMAKER_POLICY
+    ]  # fmt: skip
 
 
 def test_dry_run_reports_drift_and_a_real_run_updates_it(account, tmp_path):
@@ -304,7 +309,7 @@ def test_iam_documents(tmp_path):
             for arn in statement["Resource"]:
                 assert (
                     arn == "*"
-                    or arn.startswith(("arn:aws:s3:::", f"arn:aws:kms:{REGION}:{ACCOUNT}:"))
+                    or arn.startswith(("arn:aws:s3:::", f"arn:aws:kms:{REGION}:{ACCOUNT}:", f"arn:aws:iam::{ACCOUNT}:"))
                     or (f":{REGION}:{ACCOUNT}:" in arn)
                 )
 
@@ -341,8 +346,11 @@ def test_iam_documents(tmp_path):
         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:retail-test/aurora-??????"
     ]
     assert runs["Alerts"]["Resource"] == [f"arn:aws:sns:{REGION}:{ACCOUNT}:retail-test-alerts"]
-    actions = {action for document in (glue_policy, runner) for s in document["Statement"] for action in s["Action"]}
-    assert "iam:PassRole" not in actions
+    passing = [s for document in (glue_policy, runner) for s in document["Statement"] if "iam:PassRole" in s["Action"]]
+    # Only the runner passes a role, only the SageMaker one, and only to SageMaker (iam_sagemaker's test has more).
+    assert [(s["Sid"], s["Resource"]) for s in passing] == [
+        ("PassSageMakerRole", [f"arn:aws:iam::{ACCOUNT}:role/retail-test-sagemaker"])
+    ]
 
 
 def test_table_level_counts_the_bucket_as_level_one():
@@ -366,8 +374,8 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    # 20 of the pipeline, and one Glue table per report.
-    assert out.splitlines()[-1] == f"{20 + len(REPORTS)} would create, 0 would update, 0 unchanged, 3 written"
+    # 21 of the pipeline (the model package group among them), and one Glue table per report.
+    assert out.splitlines()[-1] == f"{21 + len(REPORTS)} would create, 0 would update, 0 unchanged, 4 written"
     assert mutating(account) == []
 
 

@@ -23,7 +23,7 @@ def requested(result) -> dict[str, set[str | None]]:
     }
 
 
-def test_new_days_request_their_reports_months_and_the_dashboard():
+def test_new_days_request_their_reports_and_the_dashboard():
     with dg.instance_for_test() as instance:
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert requested(first) == {}
@@ -31,13 +31,14 @@ def test_new_days_request_their_reports_months_and_the_dashboard():
         loaded(instance, CLEANED_SALES, "2024-02-29", "2024-03-05")
         loaded(instance, FINAL_DAILY_SALES, "2024-02-29", "2024-03-05")
         second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-        months = {"2024-02-01", "2024-03-01"}
+        # Every report takes the loaded days; a monthly one rewrites the months they fall in.
+        days = {"2024-02-29", "2024-03-05"}
         assert requested(second) == {
-            "final/sales_by_day": {"2024-02-29", "2024-03-05"},
-            "final/brand_sales_monthly": months,
-            "final/category_sales_monthly": months,
-            "final/store_sales_monthly": months,
-            "final/top_products_monthly": months,
+            "final/sales_by_day": days,
+            "final/brand_sales_monthly": days,
+            "final/category_sales_monthly": days,
+            "final/store_sales_monthly": days,
+            "final/top_products_monthly": days,
         }
 
         loaded(instance, AURORA_DAILY_SALES, "2024-03-05")

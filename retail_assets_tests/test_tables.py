@@ -118,8 +118,11 @@ def test_final_sql_selects_the_declared_columns_in_catalog_order():
 def test_final_sql_writes_the_declared_file_schema(tmp_path):
     lake, catalog = lake_at(tmp_path), str(tmp_path / "catalog.duckdb")
     write_day(lake, "cleaned", "sales", "2024-03-02", [cleaned_row(1), cleaned_row(2, quantity=-1)], CLEANED_SCHEMA)
-    LocalCrawler(catalog_path=catalog).crawl(lake, "cleaned", "sales")
-    LocalAthena(catalog_path=catalog).replace_days(lake, "insert_final_daily_sales", ["2024-03-02"])
+    crawler = LocalCrawler(catalog_path=catalog, lake=lake)
+    crawler.crawl("cleaned", "sales")
+    LocalAthena(catalog_path=catalog, lake=lake, crawler=crawler).replace_days(
+        "insert_final_daily_sales", ["2024-03-02"]
+    )
     (path,) = lake.day_files("final", "daily_sales", "2024-03-02")
     written = pq.read_schema(path, filesystem=lake.filesystem())
     assert [(f.name, f.type) for f in written] == [(f.name, f.type) for f in DAILY_SALES_TABLE.file_schema()]

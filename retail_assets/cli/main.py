@@ -1,5 +1,5 @@
 """`retail-assets`: generate and land sales files, preview source recipes, serve the sales API, run the demo, open the
-dashboard, reach the warehouse, provision AWS."""
+dashboard, reach the warehouse, provision AWS, ask the model."""
 
 import argparse
 import os
@@ -9,8 +9,12 @@ from retail_assets.cli import (
     dashboard,
     demo,
     generate,
+    generate_shoppers,
     land,
+    predict,
+    propensity,
     provision,
+    serve_model,
     serve_sales_api,
     sources,
     warehouse_url,
@@ -30,12 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
         timezone=settings.timezone,
         partitions_start=settings.partitions_start,
     )
+    generate_shoppers.add_parser(subparsers, landing_root=settings.landing_root, timezone=settings.timezone)
     demo.add_parser(subparsers)
     dashboard.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)
     sources.add_parser(subparsers)
     serve_sales_api.add_parser(subparsers, timezone=settings.timezone)
+    propensity.add_parser(subparsers)
+    predict.add_parser(subparsers)
+    serve_model.add_parser(subparsers)
     return parser
 
 

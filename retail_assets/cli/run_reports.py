@@ -12,8 +12,7 @@ def materialize_reports(
     """The daily report over start...end, the monthly ones over the months holding those days, then the dashboard."""
     return {
         daily_reports.name: materialize_range(defs, start, end, instance, daily_reports.name),
-        monthly_reports.name: materialize_range(
-            defs, f"{start[:7]}-01", f"{end[:7]}-01", instance, monthly_reports.name
-        ),
+        # Daily partitions too: a run of the days rewrites the months they fall in.
+        monthly_reports.name: materialize_range(defs, start, end, instance, monthly_reports.name),
         dashboard.name: run_job(defs, dashboard.name, instance),
     }

@@ -1,4 +1,4 @@
-"""The one daily partitions definition every asset from raw on shares, and the reports' monthly one."""
+"""The one daily partitions definition every asset from raw on shares."""
 
 import dagster as dg
 
@@ -9,10 +9,6 @@ MAX_DAYS_PER_CHUNK = 100
 
 _settings = get_settings()
 daily_partitions = dg.DailyPartitionsDefinition(start_date=_settings.partitions_start, timezone=_settings.timezone)
-# The monthly reports: the month in progress is a partition too (end_offset=1), refreshed as its days load.
-monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=_settings.partitions_start[:8] + "01", timezone=_settings.timezone, end_offset=1
-)
 
 
 def chunks(days: list[str], size: int = MAX_DAYS_PER_CHUNK) -> list[list[str]]:

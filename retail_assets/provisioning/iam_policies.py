@@ -10,6 +10,12 @@ from retail_assets.defs.resources.lake import ZONES
 from retail_assets.defs.resources.report_exports import EXPORTS_PREFIX
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
+from retail_assets.provisioning.iam_sagemaker import (
+    SAGEMAKER_POLICY,
+    runner_sagemaker_statements,
+    sagemaker_execution_policy,
+)
+from retail_assets.provisioning.iam_statements import statement
 from retail_assets.settings import AwsSettings
 
 GLUE_JOB_POLICY = "glue-job-policy.json"
@@ -20,17 +26,6 @@ S3_WRITE = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
 # Listing is granted on the whole bucket: without s3:ListBucket S3 answers 403 rather than 404 for a missing
 # key, and Spark and pyarrow probe missing keys all the time. It reveals key names, never content.
 S3_LIST = ["s3:ListBucket", "s3:GetBucketLocation"]
-
-
-def statement(sid: str, actions: list[str], resources: list[str], condition: dict | None = None) -> dict:
-    """One Allow statement."""
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": sorted(actions),
-        "Resource": resources,
-        **({"Condition": condition} if condition else {}),
-    }
 
 
 class Arns:
@@ -205,6 +200,7 @@ def runner_policy(aws: AwsSettings, account: Account) -> dict:
             statement("AuroraSecret", ["secretsmanager:GetSecretValue"], [arns.secret()]),
             statement("Alerts", ["sns:Publish"], [account.arn("sns", aws.alert_topic)]),
             *report_statements(aws, account),
+            *runner_sagemaker_statements(aws, account),
             *arns.kms(),
         ],
     }
@@ -232,6 +228,7 @@ def write_policies(changes: Changes, aws: AwsSettings, account: Account, iam_dir
         GLUE_JOB_POLICY: glue_job_policy(aws, account),
         GLUE_CRAWLER_POLICY: glue_crawler_policy(aws, account),
         RUNNER_POLICY: runner_policy(aws, account),
+        SAGEMAKER_POLICY: sagemaker_execution_policy(aws, account),
     }
     iam_dir.mkdir(parents=True, exist_ok=True)
     for filename, document in documents.items():

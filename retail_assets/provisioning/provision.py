@@ -12,6 +12,7 @@ from retail_assets.provisioning.provision_glue import ensure_glue_jobs
 from retail_assets.provisioning.provision_glue_security import ensure_security_configuration
 from retail_assets.provisioning.provision_quicksight import ensure_quicksight
 from retail_assets.provisioning.provision_report_tables import ensure_report_tables
+from retail_assets.provisioning.provision_sagemaker import ensure_model_package_group
 from retail_assets.provisioning.provision_sales_api import ensure_sales_api
 from retail_assets.provisioning.provision_services import check_secret, ensure_topic, ensure_workgroup
 from retail_assets.provisioning.provision_storage import ensure_buckets
@@ -44,6 +45,7 @@ def provision(
     ensure_workgroup(changes, aws, account)
     ensure_topic(changes, aws, account)
     check_secret(changes, aws, account)
+    ensure_model_package_group(changes, aws, account)
     ensure_quicksight(changes, aws, account)  # last: its datasets read the catalog's report tables
     if sales_api_role:
         url = ensure_sales_api(changes, aws, account, sales_api_role, timezone, sales_api_token_secret)

@@ -6,9 +6,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from retail_assets.warehouse.embedded_server import EmbeddedPostgres
 from retail_assets.warehouse.roles import ADMIN
@@ -43,3 +46,16 @@ def embedded_home() -> Iterator[Path]:
             (path / "postgres").unlink()
         EmbeddedPostgres(path).remove()
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def separate_database(postgres_url: str, name: str) -> Iterator[str]:
+    """A fresh database of its own on the test server (name is a test's constant), dropped afterwards; yields its URL."""
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    try:
+        yield make_conninfo(postgres_url, dbname=name)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE {name} WITH (FORCE)")

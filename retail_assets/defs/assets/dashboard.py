@@ -24,6 +24,8 @@ SALES_DASHBOARD = dg.AssetKey(["dashboards", "sales"])
     group_name=REPORTS_GROUP,
     kinds={"html", "vega", "postgres", "quicksight"},
     automation_condition=AFTER_NEW_DAYS,
+    # Not partitioned, but part of a ranged run (the CLI's --select '*' --partition-range): rendered once per run.
+    backfill_policy=dg.BackfillPolicy.single_run(),
     description="One self-contained HTML page of the loaded days (retail.daily_sales); QuickSight's SPICE on AWS.",
 )
 def sales_dashboard(context: dg.AssetExecutionContext, lake: Lake, warehouse: Warehouse, bi: BiService):

@@ -5,7 +5,7 @@ import dagster as dg
 from retail_assets.defs.assets.cleaned import CLEANED_SALES
 from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.automation.report_automation import AFTER_NEW_DAYS, REPORTS_GROUP
-from retail_assets.defs.partitions import chunks, daily_partitions, monthly_partitions
+from retail_assets.defs.partitions import chunks, daily_partitions
 from retail_assets.defs.report_tables import DAY, REPORTS, Report
 from retail_assets.defs.resources.athena import Athena
 from retail_assets.defs.resources.crawler import Crawler, table_schema_metadata
@@ -21,17 +21,16 @@ def report_key(report: Report) -> dg.AssetKey:
 
 def _report_asset(report: Report) -> dg.AssetsDefinition:
     """The asset of one report: its SQL per chunk of partitions, a crawl of final, the months' exports."""
-    if report.grain == DAY:
-        partitions_def, deps = daily_partitions, [dg.AssetDep(CLEANED_SALES)]
-    else:
-        # A month reads the days inside it: its daily upstream partitions are the month's time window.
-        partitions_def = monthly_partitions
-        deps = [dg.AssetDep(FINAL_DAILY_SALES, partition_mapping=dg.TimeWindowPartitionMapping())]
+    # Every report is partitioned by business day, as the pipeline is, so that one ranged run (Dagster's CLI
+    # `--select '*' --partition-range`, `dg launch`, a single-run backfill) covers every asset: Dagster runs a range
+    # only when all selected assets take its keys. A monthly report's run of some days rewrites the months those
+    # days fall in, from every loaded day of those months.
+    upstream = CLEANED_SALES if report.grain == DAY else FINAL_DAILY_SALES
 
     @dg.asset(
         key=report_key(report),
-        deps=deps,
-        partitions_def=partitions_def,
+        deps=[upstream],
+        partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name=REPORTS_GROUP,
         kinds={"athena", "sql", "parquet", "csv"},
@@ -42,9 +41,11 @@ def _report_asset(report: Report) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, athena: Athena, crawler: Crawler, lake: Lake, report_exports: ReportExports
     ) -> dg.MaterializeResult:
         keys = [validate_day(key, "partition") for key in context.partition_keys]
+        # A monthly table's partition column holds the month's first day.
+        targets = keys if report.grain == DAY else sorted({f"{key[:7]}-01" for key in keys})
         rows_by_partition: dict[str, int] = {}
         queries = []
-        for chunk in chunks(keys):
+        for chunk in chunks(targets):
             written = athena.replace_days(report.sql_name, chunk)
             rows_by_partition.update(written.rows_by_day)
             queries.append(written.metadata)

@@ -6,7 +6,7 @@ from retail_assets.defs.assets.dashboard import SALES_DASHBOARD
 from retail_assets.defs.assets.reports import report_key
 from retail_assets.defs.report_tables import DAY, REPORTS
 
-# A job has one partitions definition: the daily report, the monthly ones and the dashboard run apart.
+# The per-day report, the monthly ones (a run rewrites the months of its days) and the dashboard run apart.
 daily_reports = dg.define_asset_job(
     "daily_reports",
     selection=dg.AssetSelection.assets(*(report_key(report) for report in REPORTS if report.grain == DAY)),

@@ -14,15 +14,19 @@ from pyarrow import types as pa_types
 
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
+    CONTRACT_COLUMNS,
     DECIMAL_PATTERN,
     INTEGER_PATTERN,
     LINE_NUMBER,
+    NUL,
     PARTITION_COLUMN,
     REASON,
     REASON_PATTERN,
+    REPLACEMENT_CHARACTER,
     REQUIRED_COLUMN_NAMES,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
+    TRIM_PATTERN,
 )
 from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR
 from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE, Table
@@ -68,17 +72,23 @@ CLEANED_CHECKED = (*CONTRACT_COLUMN_NAMES, "line_amount", "is_return", PARTITION
 QUARANTINE_CHECKED = (REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN)
 # daily_sales: every column that may not be null (the product's name, category and brand may).
 DAILY_SALES_CHECKED = (PARTITION_COLUMN, *(column.name for column in DAILY_SALES_TABLE.columns if not column.nullable))
+CONTRACT_STRING_COLUMNS = tuple(column.name for column in CONTRACT_COLUMNS if column.kind == "string")
 DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns if pa_types.is_integer(column.type))
 
 
+def _trimmed(series: pd.Series) -> pd.Series:
+    """Text with the contract's whitespace trimmed, as the cleaning job trims it."""
+    return series.astype("string").str.replace(TRIM_PATTERN, "", regex=True)
+
+
 def _present(series: pd.Series) -> pd.Series:
-    """Not null and not only spaces."""
-    return series.notna() & (series.astype("string").str.strip() != "")
+    """Not null and not only whitespace."""
+    return series.notna() & (_trimmed(series) != "")
 
 
 def _matches_or_empty(series: pd.Series, pattern: str) -> pd.Series:
     """Empty, or trimmed text matching pattern (emptiness is the required-column rule's business)."""
-    text = series.astype("string").str.strip()
+    text = _trimmed(series)
     return (~_present(series) | text.str.match(pattern)).fillna(True).astype(bool)
 
 
@@ -125,6 +135,11 @@ class CleanedSales(
     @pa.check("unit_price", "discount", "line_amount", name="money_is_decimal")
     def money_is_decimal(cls, series: pd.Series) -> pd.Series:
         return _is_decimal(series)
+
+    @pa.check(*CONTRACT_STRING_COLUMNS, name="no_nul_or_undecodable_characters")
+    def no_nul_or_undecodable(cls, series: pd.Series) -> pd.Series:
+        # PostgreSQL text cannot hold NUL; U+FFFD is where bytes were not UTF-8 (nul_character, invalid_encoding).
+        return ~series.astype("string").str.contains(f"[{NUL}{REPLACEMENT_CHARACTER}]", regex=True).fillna(False)
 
     @pa.check("unit_price", name="unit_price_not_negative")
     def unit_price_not_negative(cls, series: pd.Series) -> pd.Series:

@@ -1,5 +1,6 @@
 """The one place RETAIL_ENV picks backends; resource keys are the same in every environment."""
 
+from dataclasses import asdict
 from typing import Any
 
 import dagster as dg
@@ -13,6 +14,7 @@ from retail_assets.defs.resources.aws.glue import AwsGlueJobs
 from retail_assets.defs.resources.aws.lake import S3Lake
 from retail_assets.defs.resources.aws.quicksight import QuickSightSpice
 from retail_assets.defs.resources.aws.report_exports import AwsReportExports
+from retail_assets.defs.resources.aws.sagemaker import SageMakerTrainer
 from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
 from retail_assets.defs.resources.glue import GLUE_JOBS
 from retail_assets.defs.resources.lake import ZONES
@@ -22,11 +24,13 @@ from retail_assets.defs.resources.local.bi import HtmlOnlyBi
 from retail_assets.defs.resources.local.crawler import LocalCrawler
 from retail_assets.defs.resources.local.glue import LocalGlueJobs
 from retail_assets.defs.resources.local.lake import LocalLake
+from retail_assets.defs.resources.local.model_trainer import LocalModelTrainer
 from retail_assets.defs.resources.local.report_exports import LocalReportExports
 from retail_assets.defs.resources.local.warehouse import LocalWarehouse
 from retail_assets.defs.resources.pipeline import PipelineSettings
+from retail_assets.defs.resources.propensity import PropensitySettings
 from retail_assets.defs.resources.sales_api import SalesApi
-from retail_assets.settings import Settings, get_aws_settings
+from retail_assets.settings import Settings, get_aws_settings, get_propensity_settings
 
 
 def local_resources(settings: Settings) -> dict[str, Any]:
@@ -45,6 +49,8 @@ def local_resources(settings: Settings) -> dict[str, Any]:
         "alerts": LogAlerts(),
         "bi": HtmlOnlyBi(),
         "pipeline": pipeline_settings(settings),
+        "model_trainer": LocalModelTrainer(),
+        "propensity": propensity_settings(),
     }
 
 
@@ -95,6 +101,19 @@ def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict
         if aws.quicksight_principal
         else HtmlOnlyBi(),
         "pipeline": pipeline_settings(settings),
+        "model_trainer": SageMakerTrainer(
+            clients=clients,
+            role=aws.sagemaker_role,
+            image=aws.xgboost_image or "",
+            bucket=aws.lake_bucket,
+            prefix=aws.sagemaker_prefix,
+            name=aws.propensity_name,
+            instance_type=aws.training_instance_type,
+            max_seconds=aws.training_max_seconds,
+            serverless_memory_mb=aws.serverless_memory_mb,
+            serverless_max_concurrency=aws.serverless_max_concurrency,
+        ),
+        "propensity": propensity_settings(),
     }
 
 
@@ -104,6 +123,11 @@ RESOURCES_BY_ENV = {"local": local_resources, "aws": aws_resources}
 def pipeline_settings(settings: Settings) -> PipelineSettings:
     """The settings every environment shares, as the `pipeline` resource."""
     return PipelineSettings(business_timezone=settings.timezone, quarantine_error_rate=settings.quarantine_error_rate)
+
+
+def propensity_settings() -> PropensitySettings:
+    """The RETAIL_PROPENSITY_* settings, as the `propensity` resource."""
+    return PropensitySettings(**asdict(get_propensity_settings()))
 
 
 def resources_for(settings: Settings) -> dict[str, Any]:

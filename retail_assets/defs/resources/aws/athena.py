@@ -28,22 +28,24 @@ class AwsAthena(Athena):
     max_poll_seconds: float = 20
 
     def run_insert(self, statement: InsertStatement, days: list[str]) -> dict[str, float | int | str]:
-        insert = exp.insert(self._with_databases(statement.select), self._table(statement.zone, statement.table))
-        execution = self._run(insert.sql(dialect="athena"), [f"'{validate_day(day)}'" for day in (days[0], days[-1])])
+        insert = exp.insert(self.with_databases(statement.select), self._table(statement.zone, statement.table))
+        execution = self.run_query(
+            insert.sql(dialect="athena"), [f"'{validate_day(day)}'" for day in (days[0], days[-1])]
+        )
         return query_metadata(execution)
 
     def _table(self, zone: str, table: str) -> exp.Table:
         """zone.table as the catalog names it."""
         return exp.table_(table, db=self.databases[zone])
 
-    def _with_databases(self, select: exp.Expression) -> exp.Expression:
+    def with_databases(self, select: exp.Expression) -> exp.Expression:
         """The SELECT with each zone replaced by its Glue database."""
         renamed = select.copy()
         for table in renamed.find_all(exp.Table):
             table.set("db", exp.to_identifier(self.databases[table.db]))
         return renamed
 
-    def _run(self, sql: str, parameters: list[str]) -> dict:
+    def run_query(self, sql: str, parameters: list[str]) -> dict:
         """Start a query in the workgroup and wait for it with exponential backoff; raise Athena's error."""
         athena = self.clients.client("athena")
         query_id = athena.start_query_execution(

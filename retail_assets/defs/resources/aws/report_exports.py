@@ -14,7 +14,7 @@ def unload_statement(athena: AwsAthena, report: Report, lake: S3Lake, folder: st
     target = lake.uri(folder) + "/"
     if "'" in target:
         raise ValueError(f"a lake path may not contain a quote: {target!r}")
-    select = athena._with_databases(export_select(report)).sql(dialect="athena")
+    select = athena.with_databases(export_select(report)).sql(dialect="athena")
     # UNLOAD is no statement sqlglot models; the SELECT inside is, and the target is built from validated names.
     return f"UNLOAD ({select}) TO '{target}' WITH (format = 'PARQUET', compression = 'SNAPPY')"
 
@@ -30,7 +30,7 @@ class AwsReportExports(ReportExports):
         parquet_folder, csv_file = f"{folder}/parquet", f"{folder}/csv/{report.table}.csv"
         # UNLOAD refuses a folder that holds objects: the month's previous export goes first.
         lake.delete_folder(folder)
-        self.athena._run(unload_statement(self.athena, report, lake, parquet_folder), [f"'{month}'"])
+        self.athena.run_query(unload_statement(self.athena, report, lake, parquet_folder), [f"'{month}'"])
         filesystem = lake.filesystem()
         # UNLOAD's files are many and unordered; the CSV is written in the report's order, with a header (UNLOAD's
         # TEXTFILE format has none and quotes nothing, so a comma in a product name would break its rows).

@@ -5,9 +5,8 @@ from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path
 
+from glue_scripts.sales_contract import SYMLINK_PROBLEM
 from retail_assets.defs.resources.lake import ListedObject
-
-SYMLINK_PROBLEM = "a symbolic link: skipped, never followed (landing objects are plain files)"
 
 
 def list_local_landing(root: str | Path, prefix: str, start_after: str = "") -> Iterator[ListedObject]:
