@@ -21,9 +21,9 @@ from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
+from retail_assets.provisioning.glue_wheels import glue_job_wheels
 from retail_assets.provisioning.iam_policies import GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
 from retail_assets.provisioning.iam_sagemaker import SAGEMAKER_POLICY
-from retail_assets.provisioning.pipes_wheel import pipes_wheel
 from retail_assets.provisioning.provision_catalog import table_level
 from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments, wheel_key
 from retail_assets.settings import get_aws_settings
@@ -69,7 +69,7 @@ def test_provision_creates_everything(account, tmp_path):
         *(f"glue table retail_test_final.{report.table}" for report in REPORTS),
         *(f"glue crawler retail-test-{zone}" for zone in ZONES),
         f"object {lake}glue/glue_scripts.zip",
-        f"object s3://retail-test-lake/{wheel_key(AWS, pipes_wheel())}",
+        *(f"object s3://retail-test-lake/{wheel_key(AWS, wheel)}" for wheel in glue_job_wheels()),
         "glue security configuration retail-test-glue",
         f"object {lake}glue/scripts/ingest_sales.py",
         f"object {lake}glue/scripts/clean_sales.py",
@@ -142,8 +142,9 @@ def test_provision_creates_everything(account, tmp_path):
         assert (definition["ExecutionClass"], definition["MaxRetries"], definition["Timeout"]) == ("STANDARD", 0, 480)
         arguments = definition["DefaultArguments"]
         assert arguments["--extra-py-files"] == f"{lake}glue/glue_scripts.zip"
-        wheel = pipes_wheel()
-        assert arguments["--additional-python-modules"] == f"s3://retail-test-lake/{wheel_key(AWS, wheel)}"
+        assert arguments["--additional-python-modules"] == ",".join(
+            f"s3://retail-test-lake/{wheel_key(AWS, wheel)}" for wheel in glue_job_wheels()
+        )
         assert arguments["--python-modules-installer-option"] == "--no-index"
         assert definition["SecurityConfiguration"] == "retail-test-glue"
         assert definition["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-job"
@@ -374,8 +375,9 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    # 21 of the pipeline (the model package group among them), and one Glue table per report.
-    assert out.splitlines()[-1] == f"{21 + len(REPORTS)} would create, 0 would update, 0 unchanged, 4 written"
+    # 20 of the pipeline (the model package group among them), one object per Glue job wheel, one table per report.
+    created = 20 + len(glue_job_wheels()) + len(REPORTS)
+    assert out.splitlines()[-1] == f"{created} would create, 0 would update, 0 unchanged, 4 written"
     assert mutating(account) == []
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from retail_assets.defs.resources.glue import GLUE_JOBS, GLUE_SCRIPTS_DIR, script_path
 from retail_assets.provisioning.account import Account, role_name
 from retail_assets.provisioning.changes import Changes, found
-from retail_assets.provisioning.pipes_wheel import Wheel, pipes_wheel
+from retail_assets.provisioning.glue_wheels import Wheel, glue_job_wheels
 from retail_assets.settings import AwsSettings
 
 GLUE_VERSION = "5.0"
@@ -77,16 +77,15 @@ def static_job_arguments(aws: AwsSettings, job: str, timezone: str) -> dict[str,
 def job_definition(aws: AwsSettings, account: Account, job: str, timezone: str) -> dict:
     """What CreateJob and UpdateJob take for a script's job (its name aside)."""
     lake = f"s3://{aws.lake_bucket}/"
-    wheel = pipes_wheel()
     return {
         "Description": f"Retail sales: glue_scripts/{job}.py, started by Dagster through Pipes",
         "Role": account.role_arn(aws.glue_role),
         "Command": {"Name": "glueetl", "ScriptLocation": lake + script_key(aws, job), "PythonVersion": "3"},
         "DefaultArguments": {
             "--extra-py-files": lake + package_key(aws),
-            # The scripts talk to Dagster through Pipes: this side's version, from the wheel provision uploaded
-            # under its hash, never from PyPI at job start.
-            "--additional-python-modules": lake + wheel_key(aws, wheel),
+            # What the scripts import that Glue 5.0 lacks (Pipes, the recipe loader's PyYAML and pydantic): this
+            # side's versions, from the wheels provision uploaded under their hashes, never from PyPI at job start.
+            "--additional-python-modules": ",".join(lake + wheel_key(aws, wheel) for wheel in glue_job_wheels()),
             "--python-modules-installer-option": "--no-index",
             # Dagster decides which days a run processes; a bookmark would skip the files of a rerun.
             "--job-bookmark-option": "job-bookmark-disable",
@@ -134,8 +133,8 @@ def ensure_glue_jobs(changes: Changes, aws: AwsSettings, account: Account, timez
     """The package, then each script and its job."""
     s3, glue = account.client("s3"), account.client("glue")
     ensure_object(changes, s3, aws.lake_bucket, package_key(aws), package_zip())
-    wheel = pipes_wheel()
-    ensure_object(changes, s3, aws.lake_bucket, wheel_key(aws, wheel), wheel.content)
+    for wheel in glue_job_wheels():
+        ensure_object(changes, s3, aws.lake_bucket, wheel_key(aws, wheel), wheel.content)
     for job in GLUE_JOBS:
         ensure_object(changes, s3, aws.lake_bucket, script_key(aws, job), Path(script_path(job)).read_bytes())
         name, definition = aws.job(job), job_definition(aws, account, job, timezone)
