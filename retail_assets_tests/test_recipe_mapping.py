@@ -158,3 +158,22 @@ def test_undecodable_bytes_fail_their_line_only():
     )
     assert rows[0].failed_step == "format" and "not valid utf-8" in rows[0].failure
     assert "\ufffd" in rows[0].source_record and rows[1].failed_step is None
+
+
+def test_recipe_csv_follows_the_reading_rules_of_landing_csv():
+    # Header names matched as the lake matches them (trimmed, any case), a field longer than Python's default
+    # 128 KiB limit, and a spreadsheet's ',,,,' that is no record: the rules of glue_scripts/reading_rules.py.
+    recipe = recipe_of(BASE + "format: {kind: csv}\n")
+    long_name = "x" * 200_000
+    data = f" ID ,At,SKU,Qty,PRICE\n1,2024-03-10T10:00:00,{long_name},1,1\n,,,,\n".encode()
+    rows = list(map_object(recipe, data))
+    assert len(rows) == 1 and rows[0].failed_step is None
+    assert rows[0].values["product_id"] == long_name and rows[0].values["transaction_id"] == "1"
+
+
+def test_recipe_json_refuses_nan_and_keeps_numbers_as_they_landed():
+    recipe = recipe_of(BASE.replace("{from: price}", "{from: p.v}") + "format: {kind: jsonl}\n")
+    line = '{"id": "1", "at": "2024-03-10T10:00:00", "sku": "a", "qty": 1, "p": {"v": %s}}\n'
+    rows = list(map_object(recipe, (line % "1.10" + line % "NaN").encode()))
+    assert rows[0].values["unit_price"] == "1.10"
+    assert rows[1].failed_step == "format" and "NaN" in rows[1].failure

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from glue_scripts.recipes.records import field_key
 from glue_scripts.recipes.schema import (
     CsvFormat,
     FixedWidthFormat,
@@ -138,7 +139,7 @@ def _check_columns(spec: RecipeSpec, source: str) -> None:
         references.append(("returns", spec.returns.source_fields()))
     for key, fields in references:
         for field in fields:
-            if field.casefold() not in {name.casefold() for name in declared}:
+            if field_key(field) not in {field_key(name) for name in declared}:
                 raise RecipeError(source, key, f"unknown column {field!r}: format.columns declares {declared}")
 
 

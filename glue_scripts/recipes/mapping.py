@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from glue_scripts.recipes.loader import Recipe
-from glue_scripts.recipes.records import Record, field_value, landed_text, read_records
+from glue_scripts.recipes.records import Record, field_key, field_value, landed_text, read_records
 from glue_scripts.recipes.schema import ColumnRule, JsonLinesFormat, ParquetFormat, RecipeSpec
 from glue_scripts.recipes.timestamps import TimestampError, to_iso
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES
@@ -54,7 +54,7 @@ def missing_fields(spec: RecipeSpec, record: Record) -> list[str]:
         return []
     wanted = [field for rule in spec.columns.values() for field in rule.source_fields()]
     wanted += spec.returns.source_fields() if spec.returns else []
-    return sorted({field for field in wanted if field.casefold() not in record.fields})
+    return sorted({field for field in wanted if field_key(field) not in record.fields})
 
 
 def map_record(spec: RecipeSpec, record: Record, missing: list[str] = ()) -> MappedRecord:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from glue_scripts.reading_rules import csv_reader, double_text, is_blank_line, is_blank_record, json_value
 from glue_scripts.recipes.schema import (
     CsvFormat,
     FixedWidthFormat,
@@ -22,6 +23,7 @@ from glue_scripts.recipes.schema import (
     RecipeSpec,
     WhitespaceFormat,
 )
+from glue_scripts.sales_contract import normalized_column_name, repeated_columns_problem, trimmed
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes surrogateescape kept because the encoding could not read them
 
@@ -32,8 +34,13 @@ class Record:
 
     line_number: int  # 1-based line where the record starts; Parquet: 1-based row index
     text: str  # the record as it landed, decoded, without its line break (Parquet: the row as JSON)
-    fields: dict | None
+    fields: dict | None  # tabular formats: by field_key of the name
     error: str | None = None
+
+
+def field_key(name: str) -> str:
+    """How a tabular source's column is matched: as the lake matches landed column names (trimmed, any case)."""
+    return normalized_column_name(name)
 
 
 def read_records(spec: RecipeSpec, data: bytes) -> Iterator[Record]:
@@ -79,7 +86,7 @@ def _undecodable(number: int, text: str, encoding: str) -> Record | None:
 def _data_lines(lines: list[tuple[int, str, str]], encoding: str) -> Iterator[tuple[int, str, Record | None]]:
     """Non-blank lines with, for one that did not decode, the record that says so."""
     for number, text, _ in lines:
-        if text.strip():
+        if not is_blank_line(text):
             yield number, text, _undecodable(number, text, encoding)
 
 
@@ -109,8 +116,8 @@ class _LineTap:
 def _csv_records(fmt: CsvFormat, lines: list[tuple[int, str, str]]) -> Iterator[Record]:
     """Delimited records; a quoted field may span lines, so a record's text may hold line breaks."""
     tap = _LineTap(lines)
-    reader = csv.reader(tap, delimiter=fmt.delimiter, quotechar=fmt.quote, strict=True)
-    names = None if fmt.header else [name.casefold() for name in fmt.columns]
+    reader = csv_reader(tap, delimiter=fmt.delimiter, quotechar=fmt.quote)
+    names = None if fmt.header else [field_key(name) for name in fmt.columns]
     while True:
         try:
             fields, error = next(reader), None
@@ -122,15 +129,15 @@ def _csv_records(fmt: CsvFormat, lines: list[tuple[int, str, str]]) -> Iterator[
         if not record_lines:
             break
         start, text = record_lines[0][0], _joined(record_lines)
-        if not text.strip():
-            continue  # a blank line is not a record
+        if is_blank_line(text) or (fields is not None and is_blank_record(fields)):
+            continue  # a blank line, or a spreadsheet's ',,,,', is not a record
         bad = _undecodable(start, text, fmt.encoding)
         if bad is not None or error is not None:
             yield bad or Record(start, text, None, f"line {start}: {error}")
         elif names is None:
-            names = [name.strip().casefold() for name in fields]
-            if len(set(names)) != len(names):
-                yield Record(start, text, None, f"the header repeats a column name: {fields}")
+            names = [field_key(name) for name in fields]
+            if repeated_columns_problem(names):
+                yield Record(start, text, None, f"the header's {repeated_columns_problem(names)}")
                 return
         elif len(fields) != len(names):
             yield Record(start, text, None, f"{len(fields)} fields where there are {len(names)} columns")
@@ -152,27 +159,22 @@ def _fixed_width_records(fmt: FixedWidthFormat, lines: list[tuple[int, str, str]
         elif len(text) < last_start:
             yield Record(number, text, None, f"{len(text)} characters, but a column starts at {last_start}")
         else:
-            fields = {c.name.casefold(): text[c.start - 1 : c.start - 1 + c.width].strip() for c in fmt.columns}
+            fields = {field_key(c.name): trimmed(text[c.start - 1 : c.start - 1 + c.width]) for c in fmt.columns}
             yield Record(number, text, fields)
 
 
 def _whitespace_records(fmt: WhitespaceFormat, lines: list[tuple[int, str, str]]) -> Iterator[Record]:
     """Fields split at runs of whitespace; the header, when there is one, names them."""
-    names = None if fmt.header else [name.casefold() for name in fmt.columns]
+    names = None if fmt.header else [field_key(name) for name in fmt.columns]
     for number, text, bad in _data_lines(lines, fmt.encoding):
         if bad is not None:
             yield bad
         elif names is None:
-            names = [name.casefold() for name in text.split()]
+            names = [field_key(name) for name in text.split()]
         elif len(values := text.split()) != len(names):
             yield Record(number, text, None, f"{len(values)} fields where there are {len(names)} columns")
         else:
             yield Record(number, text, dict(zip(names, values)))
-
-
-def _reject_constant(name: str):
-    """NaN and Infinity are not JSON."""
-    raise ValueError(f"{name} is not JSON")
 
 
 def _json_records(lines: list[tuple[int, str, str]]) -> Iterator[Record]:
@@ -182,7 +184,7 @@ def _json_records(lines: list[tuple[int, str, str]]) -> Iterator[Record]:
             yield bad
             continue
         try:
-            value = json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant)
+            value = json_value(text)
         except ValueError as error:
             yield Record(number, text, None, f"not JSON: {error}")
             continue
@@ -204,7 +206,7 @@ def _parquet_records(data: bytes) -> Iterator[Record]:
 def field_value(record: Record, reference: str, nested: bool) -> str | None:
     """A field's value as text: by case-folded name, or by dotted path (JSON Lines, Parquet); KeyError if absent."""
     if not nested:
-        return record.fields[reference.casefold()]
+        return record.fields[field_key(reference)]
     value = record.fields
     for part in reference.split("."):
         if isinstance(value, list) and part.isdigit() and int(part) < len(value):
@@ -228,6 +230,8 @@ def value_text(value) -> str | None:
         return format(value, "f")
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
+        return double_text(value)
+    if isinstance(value, int):
         return repr(value)
     raise TypeError(f"a {type(value).__name__} value is not text")
