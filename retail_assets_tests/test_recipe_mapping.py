@@ -177,3 +177,10 @@ def test_recipe_json_refuses_nan_and_keeps_numbers_as_they_landed():
     rows = list(map_object(recipe, (line % "1.10" + line % "NaN").encode()))
     assert rows[0].values["unit_price"] == "1.10"
     assert rows[1].failed_step == "format" and "NaN" in rows[1].failure
+
+
+def test_an_unreadable_parquet_object_is_one_row_failing_the_format_step():
+    recipe = recipe_of(BASE + "format: {kind: parquet}\n")
+    rows = list(map_object(recipe, b"PAR1 not really parquet"))
+    assert len(rows) == 1 and rows[0].failed_step == "format"
+    assert "not a readable Parquet file" in rows[0].failure

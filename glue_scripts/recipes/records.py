@@ -196,9 +196,15 @@ def _json_records(lines: list[tuple[int, str, str]]) -> Iterator[Record]:
 
 def _parquet_records(data: bytes) -> Iterator[Record]:
     """The rows of a Parquet object, read by pyarrow, with their 1-based row index."""
-    import pyarrow.parquet as pq  # only Parquet sources need it
+    import pyarrow as pa  # only Parquet sources need it
+    import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(data))
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError) as error:
+        # The whole object is one record the format step fails, quarantined with the reason, not a failed job.
+        yield Record(1, "", None, f"not a readable Parquet file: {error}")
+        return
     for index, row in enumerate(table.to_pylist(), start=1):
         yield Record(index, json.dumps(row, default=value_text, ensure_ascii=False), row)
 
