@@ -38,6 +38,8 @@ from glue_scripts.sales_contract import (
     PARTITION_COLUMN,
     RAW_SYSTEM_COLUMNS,
     REASON,
+    RECIPE_COLUMNS,
+    RECIPE_FAILURE,
     REPLACEMENT_CHARACTER,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
@@ -100,8 +102,8 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
     session_timezone = raw.sparkSession.conf.get("spark.sql.session.timeZone")
     if session_timezone != business_timezone:
         raise ValueError(f"the Spark session is in {session_timezone}, not the business time zone {business_timezone}")
-    for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE):
-        if name not in raw.columns:  # no landed file had it
+    for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE, *RECIPE_COLUMNS):
+        if name not in raw.columns:  # no landed file had it (or raw was written before source recipes)
             raw = raw.withColumn(name, F.lit(None).cast("string"))
     rows = raw.withColumn(_PARSED, F.struct(*(_parse(column).alias(column.name) for column in CONTRACT_COLUMNS)))
     # At most 18 digits of quantity: as DECIMAL(18,0) times DECIMAL(18,4) minus DECIMAL(18,4), every step is
@@ -115,8 +117,10 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
 def _rule_reason() -> Column:
     """The reason of the first rule before the duplicate rule that a row breaks; null if it breaks none."""
     landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
+    # A row its source recipe could not map has nothing to judge: its recipe:<name>:<step> reason comes first.
     reason = (
-        F.when(
+        F.when(F.col(RECIPE_FAILURE).isNotNull(), F.col(RECIPE_FAILURE))
+        .when(
             (F.col(LINE_NUMBER) == OBJECT_LINE) & F.col(UNPARSED_LINE).startswith(NOT_UTF8_OBJECT),
             F.lit(INVALID_ENCODING),
         )
@@ -187,7 +191,14 @@ def quarantined_rows(rows: DataFrame) -> DataFrame:
     not_extra = {*CONTRACT_COLUMN_NAMES, *RAW_SYSTEM_COLUMNS, _PARSED, _LINE_AMOUNT, REASON}
     extras = [name for name in rows.columns if name not in not_extra]
     return rows.where(F.col(REASON).isNotNull()).select(
-        *CONTRACT_COLUMN_NAMES, *extras, UNPARSED_LINE, REASON, SOURCE_OBJECT, LINE_NUMBER, PARTITION_COLUMN
+        *CONTRACT_COLUMN_NAMES,
+        *extras,
+        UNPARSED_LINE,
+        *RECIPE_COLUMNS,
+        REASON,
+        SOURCE_OBJECT,
+        LINE_NUMBER,
+        PARTITION_COLUMN,
     )
 
 

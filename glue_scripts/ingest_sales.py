@@ -1,7 +1,8 @@
 """Glue job for raw/sales: every landing file of the days in range, as text rows with their lineage.
 
 Reads {landing_uri}/sales/<YYYY-MM-DD>/** and replaces {raw_uri}/business_date=<YYYY-MM-DD>/ for every day in
-[start_date, end_date]; a day with no rows left is emptied.
+[start_date, end_date]; a day with no rows left is emptied. An object a source recipe applies to (the installed
+ones, glue_scripts/recipes/library/) is read and mapped by that recipe; every other one is in the landing contract.
 """
 
 import hashlib
@@ -37,6 +38,8 @@ from glue_scripts.reading_rules import (
     csv_header,
     first_line_encoding_problem,
 )
+from glue_scripts.recipes.loader import Recipe, installed_recipes, recipe_for
+from glue_scripts.recipes.spark_rows import recipe_rows
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     DATA_FILE_SUFFIXES,
@@ -63,6 +66,7 @@ ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
 ASSET_KEY = "raw/sales"
 MAX_OBJECTS_REPORTED = 1000
 _EMPTY_MD5 = hashlib.md5(b"").hexdigest()
+RECIPE_FORMAT = "recipe"  # the file format of an object a source recipe reads, whatever its suffix
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,17 @@ class IngestObject:
     spark_uri: str | None  # as Spark's readers report it (input_file_name); None for an empty file, never read
     md5: str
     size: int
+    recipe: Recipe | None = None  # the source recipe that reads it, if any
 
 
 def ingest_objects(
-    spark: SparkSession, landing_uri: str, days: list[str], skipped: list[str] | None = None
+    spark: SparkSession,
+    landing_uri: str,
+    days: list[str],
+    recipes: dict[str, Recipe],
+    skipped: list[str] | None = None,
 ) -> list[IngestObject]:
-    """The data objects of every day with their lineage; ValueError naming an object of a format not accepted.
+    """The data objects of every day with their lineage and recipe; ValueError naming an object it cannot read.
 
     Symbolic links, and keys Hadoop normalised out of their day folder ('..' segments), are never read: they are
     appended to skipped with the reason, as the landing sensor logs them.
@@ -91,14 +100,16 @@ def ingest_objects(
         prefix = qualified_uri(spark, f"{landing_uri.rstrip('/')}/{LANDING_TABLE_PREFIX}/{day}")
         links: list[str] = []
         for uri, size in list_files(spark, prefix, links=links):
+            key_in_day = uri[len(prefix) + 1 :]
             if not uri.startswith(prefix + "/"):
                 skipped.append(f"{uri}: listed under {prefix}/ but outside it: {key_segments_problem('..')}")
-            elif not _ignored(uri[len(prefix) + 1 :]):
-                listed.append((uri, day, _file_format(uri), size))
+            elif not _ignored(key_in_day):
+                recipe = recipe_for(key_in_day, recipes)
+                listed.append((uri, day, RECIPE_FORMAT if recipe else _file_format(uri), size, recipe))
         skipped += [f"{uri}: {SYMLINK_PROBLEM}" for uri in links]
-    read = _read_bytes(spark, [uri for uri, _, _, size in listed if size])
+    read = _read_bytes(spark, [uri for uri, _, _, size, _ in listed if size])
     empty = (None, _EMPTY_MD5, 0)
-    return [IngestObject(uri, day, file_format, *read.get(uri, empty)) for uri, day, file_format, _ in listed]
+    return [IngestObject(uri, day, fmt, *read.get(uri, empty), recipe) for uri, day, fmt, _, recipe in listed]
 
 
 def _read_bytes(spark: SparkSession, uris: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -143,7 +154,7 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[
     object, named, and every other object of the run loads.
     """
     with one_partition_per_file(spark), ExitStack() as cached:
-        text = [obj for obj in objects if obj.file_format != "parquet"]
+        text = [obj for obj in objects if obj.file_format not in ("parquet", RECIPE_FORMAT)]
         lines, firsts = _text_lines(spark, cached, [obj.uri for obj in text], unreadable)
         headers = _csv_headers(firsts, text, unreadable)
         parquet = [obj.uri for obj in objects if obj.file_format == "parquet"]
@@ -154,6 +165,10 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[
             parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
         if unreadable:
             parts.append(_unreadable_rows(spark, [obj for obj in objects if obj.uri in unreadable], unreadable))
+        by_recipe = {obj.uri: obj.recipe for obj in objects if obj.file_format == RECIPE_FORMAT}
+        if by_recipe:
+            lineage = files.select(SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
+            parts.append(recipe_rows(spark, by_recipe, escape_glob).join(lineage, SOURCE_OBJECT))
         yield cached.enter_context(persisted(_union_as_raw(parts)))
 
 
@@ -229,12 +244,14 @@ def _union_as_raw(parts: list[DataFrame]) -> DataFrame:
     return reduce(DataFrame.unionByName, aligned)
 
 
-def run(spark: SparkSession, args: dict[str, str]) -> dict:
-    """Land the days in range into raw; returns what Pipes reports."""
+def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | None = None) -> dict:
+    """Land the days in range into raw (recipes: the installed ones unless given); returns what Pipes reports."""
     days = business_days(args["start_date"], args["end_date"])
     skipped: list[str] = []
     remove_stale_staging(spark, args["raw_uri"], days)  # what a killed run of these days left
-    objects = ingest_objects(spark, args["landing_uri"], days, skipped)
+    objects = ingest_objects(
+        spark, args["landing_uri"], days, installed_recipes() if recipes is None else recipes, skipped
+    )
     rows_by_object: dict[str, int] = {}
     unreadable: dict[str, str] = {}
     if any(obj.size for obj in objects):
@@ -253,7 +270,13 @@ def run(spark: SparkSession, args: dict[str, str]) -> dict:
         "rows_by_day": rows_by_day,
         "objects_by_day": objects_by_day,
         "objects": [
-            {"object": obj.uri, "md5": obj.md5, "bytes": obj.size, "rows": rows_by_object.get(obj.uri, 0)}
+            {
+                "object": obj.uri,
+                "md5": obj.md5,
+                "bytes": obj.size,
+                "rows": rows_by_object.get(obj.uri, 0),
+                **({"recipe": obj.recipe.name, "recipe_sha256": obj.recipe.sha256} if obj.recipe else {}),
+            }
             for obj in objects
         ],
         "unreadable": [{"object": uri, "problem": problem} for uri, problem in unreadable.items()],

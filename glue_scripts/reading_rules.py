@@ -49,10 +49,13 @@ def column_names(landed: list[str], source: str) -> list[str]:
     return names
 
 
-def csv_reader(lines):
-    """csv.reader over lines, RFC 4180 strict, with no limit on a field's length (Spark has none)."""
+def csv_reader(lines, delimiter: str = ",", quotechar: str = '"'):
+    """csv.reader over lines, RFC 4180 strict, with no limit on a field's length (Spark has none).
+
+    A source recipe may name another delimiter and quote; the landing contract's CSV takes the defaults.
+    """
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
-    return csv.reader(lines, strict=True)
+    return csv.reader(lines, delimiter=delimiter, quotechar=quotechar, strict=True)
 
 
 def csv_header(line: str, source: str) -> list[str]:
@@ -90,6 +93,14 @@ def is_blank_line(text: str) -> bool:
 def is_blank_record(fields: list[str | None]) -> bool:
     """A CSV record of empty or whitespace-only fields (a spreadsheet's trailing ',,,,'): no row."""
     return all(field is None or not trimmed(field) for field in fields)
+
+
+def json_value(text: str):
+    """One JSON value with every number as the exact text it landed as (never a binary float); ValueError if not JSON.
+
+    For source recipes, which pick nested fields by path; NaN and Infinity are refused as in json_line_fields.
+    """
+    return json.loads(text, parse_float=str, parse_int=str, parse_constant=_reject_constant)
 
 
 def json_line_fields(line: str) -> dict[str, str | None] | None:

@@ -99,8 +99,27 @@ MAX_UNITS = (1 << 63) - 1
 
 # System columns of raw and quarantine: the text of a line that did not parse, and the quarantine reason.
 UNPARSED_LINE, REASON = "_unparsed_line", "reason"
-# The columns ingest adds after the landed ones, in raw's order: the unparsed line, the lineage, the partition.
-RAW_SYSTEM_COLUMNS = (UNPARSED_LINE, SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, LINE_NUMBER, PARTITION_COLUMN)
+# System columns of the rows of an object read with a source recipe (glue_scripts/recipes): the record as it
+# landed, the recipe's name and SHA-256, and for a row it could not map, the reason (recipe:<name>:<step>) and why.
+SOURCE_RECORD, RECIPE, RECIPE_SHA256, RECIPE_FAILURE, RECIPE_ERROR = (
+    "_source_record",
+    "_recipe",
+    "_recipe_sha256",
+    "_recipe_failure",
+    "_recipe_error",
+)
+RECIPE_COLUMNS = (SOURCE_RECORD, RECIPE, RECIPE_SHA256, RECIPE_FAILURE, RECIPE_ERROR)
+# The columns ingest adds after the landed ones, in raw's order: the unparsed line, the recipe's columns, the
+# lineage, the partition.
+RAW_SYSTEM_COLUMNS = (
+    UNPARSED_LINE,
+    *RECIPE_COLUMNS,
+    SOURCE_OBJECT,
+    SOURCE_MD5,
+    SOURCE_BYTES,
+    LINE_NUMBER,
+    PARTITION_COLUMN,
+)
 
 
 def missing_reason(column: str) -> str:
@@ -111,6 +130,15 @@ def missing_reason(column: str) -> str:
 def invalid_reason(column: str) -> str:
     """The quarantine reason for a value that does not parse as its column's type."""
     return f"invalid_{column}"
+
+
+def recipe_reason(recipe_name: str, step: str) -> str:
+    """The quarantine reason for a row a source recipe could not map: recipe:<name>:<step>."""
+    return f"recipe:{recipe_name}:{step}"
+
+
+# Every quarantine reason: a rule's (lower case and _) or a recipe step's.
+REASON_PATTERN = r"^([a-z_]+|recipe:[a-z][a-z0-9_]*:[a-z_.]+)$"
 
 
 def normalized_column_name(landed: str) -> str:

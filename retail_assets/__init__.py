@@ -12,4 +12,6 @@ os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "")
 # checks (preview) and the landing spec's code reference (beta classes). Their warnings would otherwise repeat in every process and run log.
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` .* is currently in beta")
 warnings.filterwarnings("ignore", message=r"Specifying a partitions_def on an AssetCheckSpec is currently in preview")
-warnings.filterwarnings("ignore", message=r"Class `(LocalFileCodeReference|CodeReferencesMetadataValue)` is currently in beta")
+warnings.filterwarnings(
+    "ignore", message=r"Class `(LocalFileCodeReference|CodeReferencesMetadataValue)` is currently in beta"
+)

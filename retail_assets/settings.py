@@ -44,6 +44,8 @@ class Settings:
     dagster_url: str
     # The time of day (HH:MM, business time) by which aurora/daily_sales must hold yesterday.
     daily_sales_deadline: str
+    # The sales HTTP API's /sales URL (README, "Sources"); None: no API source in the code location.
+    sales_api_url: str | None = None
 
     @property
     def landing_root(self) -> Path:
@@ -108,10 +110,10 @@ def validate_int(name: str, value: str, minimum: int, maximum: int | None) -> in
     return number
 
 
-def validate_url(value: str) -> str:
-    """Return value without a trailing slash if it is an http(s) URL, else raise SettingsError."""
+def validate_url(value: str, name: str = "RETAIL_DAGSTER_URL") -> str:
+    """Return value without a trailing slash if it is an http(s) URL, else raise SettingsError naming the variable."""
     if not _HTTP_URL.match(value):
-        raise SettingsError(f"RETAIL_DAGSTER_URL must be an http(s) URL, got {value!r}")
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
     return value.rstrip("/")
 
 
@@ -173,6 +175,11 @@ def settings_from(environ: dict[str, str]) -> Settings:
         dagster_url=validate_url(environ.get("RETAIL_DAGSTER_URL", "http://127.0.0.1:3000").strip()),
         daily_sales_deadline=validate_time_of_day(
             environ.get("RETAIL_DAILY_SALES_DEADLINE", DEFAULT_DAILY_SALES_DEADLINE).strip()
+        ),
+        sales_api_url=(
+            validate_url(url, "RETAIL_SALES_API_URL")
+            if (url := environ.get("RETAIL_SALES_API_URL", "").strip())
+            else None
         ),
     )
 

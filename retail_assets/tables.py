@@ -18,9 +18,15 @@ from glue_scripts.sales_contract import (
     MONEY_SCALE,
     PARTITION_COLUMN,
     REASON,
+    RECIPE,
+    RECIPE_COLUMNS,
+    RECIPE_ERROR,
+    RECIPE_FAILURE,
+    RECIPE_SHA256,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
+    SOURCE_RECORD,
     UNPARSED_LINE,
 )
 from retail_assets.propensity.features import DAY_PARTS, FEATURES, WEEKDAYS, WINDOWS
@@ -44,6 +50,11 @@ DESCRIPTIONS = {
     "line_amount": "quantity * unit_price - discount, exact.",
     "is_return": "quantity < 0.",
     UNPARSED_LINE: "The landed line's text when it did not parse as a row of its file, else null.",
+    SOURCE_RECORD: "The record as it landed, decoded (a Parquet row as JSON), when a source recipe read it.",
+    RECIPE: "The source recipe that mapped the row (glue_scripts/recipes/library/<name>.yaml), else null.",
+    RECIPE_SHA256: "SHA-256 of that recipe's file: the version that mapped the row.",
+    RECIPE_FAILURE: "recipe:<name>:<step> when the recipe could not map the row (its quarantine reason), else null.",
+    RECIPE_ERROR: "Why the recipe could not map the row, else null.",
     SOURCE_OBJECT: "URI of the landing object the row came from.",
     SOURCE_MD5: "MD5 of the landing object's bytes, as ingested.",
     SOURCE_BYTES: "Size of the landing object in bytes, as ingested.",
@@ -157,9 +168,11 @@ def hive_type(arrow_type: pa.DataType) -> str:
 
 
 def _landed_text() -> tuple[Column, ...]:
-    """Raw's and quarantine's contract columns as the text that landed (any may be empty), then _unparsed_line."""
+    """Raw's and quarantine's contract columns as the text that landed (any may be empty), _unparsed_line, and the
+    source recipe's columns (null for an object in the landing contract)."""
     landed = tuple(Column(column.name, pa.string(), nullable=True) for column in CONTRACT_COLUMNS)
-    return (*landed, Column(UNPARSED_LINE, pa.string(), nullable=True))
+    recipe = tuple(Column(name, pa.string(), nullable=True) for name in RECIPE_COLUMNS)
+    return (*landed, Column(UNPARSED_LINE, pa.string(), nullable=True), *recipe)
 
 
 _CLEANED_TYPES = {"string": pa.string(), "timestamp": UTC_TIMESTAMP, "integer": pa.int64(), "decimal": MONEY}

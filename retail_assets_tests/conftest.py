@@ -26,6 +26,7 @@ SYSTEM_MODULES = {
     "test_glue_subprocess.py",  # Glue job processes killed and cancelled
     "test_reports.py",  # ranged Dagster runs of every report over DuckDB
     "test_lock_audit.py",  # pip-audit processes against an OSV-compatible server on loopback
+    "test_sales_api.py",  # serve-sales-api processes, and a Python loading Dagster
 }
 SYSTEM_TESTS = {
     ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster

@@ -116,18 +116,24 @@ def test_keys_that_are_not_data_of_a_partition_are_skipped_with_their_reason_onc
             "sales/2024-03-08/.part.csv": "temporary",
             "sales/2024-03-08/a.csv": "e2",
             "sales/2024-03-08/notes.txt": "e3",
+            "sales/2024-03-09/complete_journey/export.csv": "e6",  # read with the complete_journey recipe
+            "sales/2024-03-09/complete_journey/notes.txt": "e7",
             "sales/2024-13-01/a.csv": "e4",
             "sales/readme.txt": "e5",
         }
     )
     first = step(listing, ScanCursor())
-    assert [(due.day, due.objects) for due in first.due] == [("2024-03-08", 1)]
-    assert first.listed == 8
+    assert [(due.day, due.objects) for due in first.due] == [("2024-03-08", 1), ("2024-03-09", 1)]
+    assert first.listed == 10
     assert first.skipped == [
         "sales/2023-12-31/a.csv: day 2023-12-31 is outside the partitions (2024-01-01 to 2024-12-31)",
         (
-            "sales/2024-03-08/notes.txt: not a data file (CSV, CSV gzip, JSON Lines, Parquet): "
-            "the ingest of its day will refuse it"
+            "sales/2024-03-08/notes.txt: not a data file (CSV, CSV gzip, JSON Lines, Parquet, or a source recipe's): "
+            "ingest will refuse it"
+        ),
+        (
+            "sales/2024-03-09/complete_journey/notes.txt: not a data file (CSV, CSV gzip, JSON Lines, Parquet, or a "
+            "source recipe's): ingest will refuse it"
         ),
         "sales/2024-13-01/a.csv: '2024-13-01' is not a YYYY-MM-DD date",
         "sales/readme.txt: not under sales/<YYYY-MM-DD>/",

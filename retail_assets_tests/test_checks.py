@@ -26,6 +26,7 @@ from retail_assets.defs.checks import (
     raw_matches_landing,
     rows_conserved,
 )
+from retail_assets.defs.checks.raw_checks import integrity_problems
 from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets_tests.support.lake_builders import (
     CLEANED_SCHEMA,
@@ -39,6 +40,7 @@ from retail_assets_tests.support.lake_builders import (
     raw_schema,
     write_day,
 )
+from retail_assets_tests.support.recipe_feeds import LEGACY_TEXT
 from retail_assets_tests.support.url_warehouse import UrlWarehouse
 
 DAY = "2024-03-02"
@@ -327,3 +329,15 @@ def test_an_object_with_rows_missing_from_raw_is_a_problem_an_empty_export_is_no
     write_day(lake, "raw", "sales", DAY, [raw_row(source, 2)], raw_schema())
     (problem,) = meta(evaluate(raw_matches_landing, lake), "problems")
     assert problem["object"] == f"sales/{DAY}/lost.csv" and problem["problem"] == "landing object has no rows in raw"
+
+
+def test_an_object_a_recipe_reads_holds_rows_by_its_recipe(lake, tmp_path):
+    # A whitespace report's header alone holds no record (as text it would be a line); a record that does not map
+    # is still a row raw must hold.
+    recipe = LEGACY_TEXT.recipe(tmp_path)
+    header = LEGACY_TEXT.content.decode().splitlines(keepends=True)[0]
+    land(lake, DAY, recipe.key_in_day("header_only.txt"), header + "\n")
+    land(lake, DAY, recipe.key_in_day("lost.txt"), header + "not enough fields\n")
+    (problem,) = integrity_problems(lake, DAY, {recipe.name: recipe})
+    assert problem["object"] == f"sales/{DAY}/{recipe.key_in_day('lost.txt')}"
+    assert len(integrity_problems(lake, DAY, {})) == 2  # read as landing-contract text, both hold a line

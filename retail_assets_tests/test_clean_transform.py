@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 from glue_scripts.clean_sales import DayCounts, clean, run
 from glue_scripts.lake_days import write_days
-from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS
+from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS, RECIPE_COLUMNS
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
 
 DAY = "2017-03-12"  # clocks went forward in New York that night: midnight to midnight is 23 hours
@@ -213,6 +213,7 @@ def test_quarantine_keeps_every_landed_column_as_text_as_landed(cleaned):
         *CONTRACT_COLUMN_NAMES,
         "register",
         "_unparsed_line",
+        *RECIPE_COLUMNS,
         "reason",
         "_source_object",
         "_line_number",

@@ -16,6 +16,7 @@ from retail_assets.settings import PROJECT_ROOT
 
 DESIGN_EDGES = {
     ("landing/sales", "raw/sales"),
+    ("landing/api_sales", "raw/sales"),  # the sales API source (README, "Sources"): external until configured
     ("raw/sales", "cleaned/sales"),
     ("raw/sales", "quarantine/sales"),
     ("cleaned/sales", "final/daily_sales"),
@@ -70,7 +71,7 @@ def test_definitions_load_without_network_or_processes(tmp_path):
         [sys.executable, "-c", NO_SIDE_EFFECTS], check=False, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
     )
     assert result.returncode == 0, result.stderr
-    assert "loaded 12" in result.stdout
+    assert "loaded 13" in result.stdout  # main's twelve and landing/api_sales, the external source upstream of raw
     assert "propensity 5" in result.stdout  # its four assets, and cleaned/sales as its upstream
     assert not any(tmp_path.iterdir()), "loading definitions wrote under RETAIL_HOME"
 

@@ -15,18 +15,11 @@ from retail_assets.store_files.splitter import land_files
 from retail_assets.warehouse.loader import table_rows
 from retail_assets_tests.support.dagster_cli import materialize
 from retail_assets_tests.support.oracle import expected_days
+from retail_assets_tests.support.warehouse_rows import warehouse_net
 
 REAL_SALES = PROJECT_ROOT.parent / "shared" / "data" / "complete_journey" / "sales_2017.csv"
 SYNTHETIC_DAYS = ["2024-03-08", "2024-03-09", "2024-03-10"]
 REAL_DAYS = [f"2017-03-{day:02d}" for day in range(5, 19)]  # two weeks around the 2017-03-12 DST change
-
-
-def warehouse_net(database_url: str, days: list[str]) -> dict[str, dict[tuple[str, str], Decimal]]:
-    """net_revenue by day and (store, product) as PostgreSQL holds it."""
-    net = defaultdict(dict)
-    for row in table_rows(database_url, [date.fromisoformat(day) for day in days]):
-        net[row["business_date"].isoformat()][(row["store_id"], row["product_id"])] = row["net_revenue"]
-    return net
 
 
 def assert_matches_oracle(home: Path, timezone: str, database_url: str, days: list[str]) -> None:

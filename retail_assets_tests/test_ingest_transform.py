@@ -187,8 +187,13 @@ def test_raw_columns_are_text_then_lineage(landed):
         "discount",
         "customer_id",
     ]
-    assert columns[-6:] == [
+    assert columns[-11:] == [
         "_unparsed_line",
+        "_source_record",  # the five columns of a source recipe's rows (null here: no recipe applies)
+        "_recipe",
+        "_recipe_sha256",
+        "_recipe_failure",
+        "_recipe_error",
         "_source_object",
         "_source_md5",
         "_source_bytes",

@@ -2,6 +2,8 @@
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +12,7 @@ import boto3
 import pytest
 
 from glue_scripts import clean_sales, ingest_sales
+from glue_scripts.recipes.loader import installed_recipes
 from retail_assets.cli.main import main
 from retail_assets.defs.report_tables import REPORTS
 from retail_assets.defs.resources.aws.clients import AwsClients
@@ -18,9 +21,9 @@ from retail_assets.defs.resources.glue import GLUE_JOBS, script_path
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.provisioning.account import Account
 from retail_assets.provisioning.changes import Changes
+from retail_assets.provisioning.glue_wheels import glue_job_wheels
 from retail_assets.provisioning.iam_policies import GLUE_CRAWLER_POLICY, GLUE_JOB_POLICY, RUNNER_POLICY, write_policies
 from retail_assets.provisioning.iam_sagemaker import SAGEMAKER_POLICY
-from retail_assets.provisioning.pipes_wheel import pipes_wheel
 from retail_assets.provisioning.provision_catalog import table_level
 from retail_assets.provisioning.provision_glue import job_definition, package_zip, static_job_arguments, wheel_key
 from retail_assets.settings import get_aws_settings
@@ -66,7 +69,7 @@ def test_provision_creates_everything(account, tmp_path):
         *(f"glue table retail_test_final.{report.table}" for report in REPORTS),
         *(f"glue crawler retail-test-{zone}" for zone in ZONES),
         f"object {lake}glue/glue_scripts.zip",
-        f"object s3://retail-test-lake/{wheel_key(AWS, pipes_wheel())}",
+        *(f"object s3://retail-test-lake/{wheel_key(AWS, wheel)}" for wheel in glue_job_wheels()),
         "glue security configuration retail-test-glue",
         f"object {lake}glue/scripts/ingest_sales.py",
         f"object {lake}glue/scripts/clean_sales.py",
@@ -139,8 +142,9 @@ def test_provision_creates_everything(account, tmp_path):
         assert (definition["ExecutionClass"], definition["MaxRetries"], definition["Timeout"]) == ("STANDARD", 0, 480)
         arguments = definition["DefaultArguments"]
         assert arguments["--extra-py-files"] == f"{lake}glue/glue_scripts.zip"
-        wheel = pipes_wheel()
-        assert arguments["--additional-python-modules"] == f"s3://retail-test-lake/{wheel_key(AWS, wheel)}"
+        assert arguments["--additional-python-modules"] == ",".join(
+            f"s3://retail-test-lake/{wheel_key(AWS, wheel)}" for wheel in glue_job_wheels()
+        )
         assert arguments["--python-modules-installer-option"] == "--no-index"
         assert definition["SecurityConfiguration"] == "retail-test-glue"
         assert definition["Role"] == f"arn:aws:iam::{ACCOUNT}:role/retail-test-glue-job"
@@ -163,6 +167,15 @@ def test_provision_creates_everything(account, tmp_path):
         "glue_scripts/landing_readers.py",
         "glue_scripts/pipes_context.py",
         "glue_scripts/reading_rules.py",
+        "glue_scripts/recipes/__init__.py",
+        "glue_scripts/recipes/library/__init__.py",
+        "glue_scripts/recipes/library/complete_journey.yaml",
+        "glue_scripts/recipes/loader.py",
+        "glue_scripts/recipes/mapping.py",
+        "glue_scripts/recipes/records.py",
+        "glue_scripts/recipes/schema.py",
+        "glue_scripts/recipes/spark_rows.py",
+        "glue_scripts/recipes/timestamps.py",
         "glue_scripts/sales_contract.py",
         "glue_scripts/spark_session.py",
     ]
@@ -362,6 +375,29 @@ def test_cli_dry_run(account, tmp_path, monkeypatch, capsys):
         get_aws_settings.cache_clear()
     out = capsys.readouterr().out
     assert "bucket retail-test-lake: would create" in out
-    # 21 of the pipeline (the model package group among them), and one Glue table per report.
-    assert out.splitlines()[-1] == f"{21 + len(REPORTS)} would create, 0 would update, 0 unchanged, 4 written"
+    # 20 of the pipeline (the model package group among them), one object per Glue job wheel, one table per report.
+    created = 20 + len(glue_job_wheels()) + len(REPORTS)
+    assert out.splitlines()[-1] == f"{created} would create, 0 would update, 0 unchanged, 4 written"
     assert mutating(account) == []
+
+
+def test_the_package_zip_carries_the_recipe_library_and_glue_reads_it_from_there(tmp_path):
+    archive = tmp_path / "glue_scripts.zip"
+    archive.write_bytes(package_zip())
+    assert "glue_scripts/recipes/library/complete_journey.yaml" in zipfile.ZipFile(archive).namelist()
+    script = (
+        "import glue_scripts; from glue_scripts.recipes.loader import installed_recipes;"
+        "print(glue_scripts.__file__); print(installed_recipes()['complete_journey'].sha256)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(archive)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    where, sha256 = result.stdout.split()
+    assert where.startswith(str(archive))
+    assert sha256 == installed_recipes()["complete_journey"].sha256

@@ -1,18 +1,20 @@
 """provision's hardening against moto: TLS-only buckets, owner-held objects, access logs, expiry, encrypted Athena
-results and alerts, Glue's security configuration, and the dagster-pipes wheel installed from the lake."""
+results and alerts, Glue's security configuration, and the jobs' wheels (dagster-pipes, PyYAML, pydantic) installed from the lake."""
 
 import hashlib
 import json
 import subprocess
 import sys
 from dataclasses import replace
+from importlib.metadata import version
 
 import boto3
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import s3_backends
 
-from retail_assets.provisioning.pipes_wheel import pipes_wheel
-from retail_assets.provisioning.provision_glue import wheel_key
+from glue_scripts.recipes.loader import installed_recipes
+from retail_assets.provisioning.glue_wheels import glue_job_wheels, installed_wheel
+from retail_assets.provisioning.provision_glue import package_zip, wheel_key
 from retail_assets.provisioning.provision_services import result_encryption
 from retail_assets_tests.support.moto_account import evaluate_bucket_policy
 from retail_assets_tests.support.provision_harness import ACCOUNT, AWS, REGION, mutating, run
@@ -119,37 +121,39 @@ def test_jobs_and_crawlers_run_with_the_security_configuration_and_their_own_rol
     assert {crawler["Role"].rsplit("/", 1)[1] for crawler in crawlers} == {"retail-test-glue-crawler"}
 
 
-def test_the_jobs_install_dagster_pipes_from_the_wheel_in_the_lake_by_its_hash(account, tmp_path):
+def test_the_jobs_install_their_wheels_from_the_lake_by_hash_and_import_nothing_else(account, tmp_path):
     run(iam_dir=tmp_path)
-    wheel = pipes_wheel()
-    key = wheel_key(AWS, wheel)
-    stored = boto3.client("s3").get_object(Bucket="retail-test-lake", Key=key)["Body"].read()
-    assert f"sha256-{hashlib.sha256(stored).hexdigest()}/" in key
-    assert stored == wheel.content == pipes_wheel().content  # the same bytes every time
+    wheels = glue_job_wheels()
+    s3 = boto3.client("s3")
+    site, files = tmp_path / "site", []
+    for wheel in wheels:
+        key = wheel_key(AWS, wheel)
+        stored = s3.get_object(Bucket="retail-test-lake", Key=key)["Body"].read()
+        assert f"sha256-{hashlib.sha256(stored).hexdigest()}/" in key
+        assert stored == wheel.content == installed_wheel(wheel.filename.split("-")[0]).content  # the same bytes
+        files.append(tmp_path / wheel.filename)
+        files[-1].write_bytes(stored)
     arguments = boto3.client("glue").get_job(JobName="retail-test-ingest-sales")["Job"]["DefaultArguments"]
-    assert arguments["--additional-python-modules"] == f"s3://retail-test-lake/{key}"
-    assert arguments["--python-modules-installer-option"] == "--no-index"
-    # What Glue does with it: pip installs the file with no index to fall back on.
-    wheel_file = tmp_path / wheel.filename
-    wheel_file.write_bytes(stored)
-    target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-deps",
-            "--target",
-            str(target),
-            str(wheel_file),
-        ],
-        check=True,
+    assert arguments["--additional-python-modules"] == ",".join(
+        f"s3://retail-test-lake/{wheel_key(AWS, wheel)}" for wheel in wheels
     )
-    installed = subprocess.run(
-        [sys.executable, "-c", "import dagster_pipes, importlib.metadata as m; print(m.version('dagster-pipes'))"],
-        env={"PYTHONPATH": str(target)}, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert installed.stdout.strip() == wheel.filename.split("-")[1]
+    assert arguments["--python-modules-installer-option"] == "--no-index"
+    # What Glue does with them: pip installs the files, resolving their requirements among them, with no index.
+    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--target", str(site), *map(str, files)]
+    subprocess.run(install, check=True)
+    archive = tmp_path / "glue_scripts.zip"
+    archive.write_bytes(package_zip())
+    # -S: no site-packages, so the job's imports come from the wheels and the package zip alone.
+    script = (
+        f"import sys; sys.path[:0] = [{str(site)!r}, {str(archive)!r}];"
+        "import importlib.metadata as m, dagster_pipes, yaml, pydantic;"
+        "from glue_scripts.recipes.loader import installed_recipes;"
+        "print(m.version('dagster-pipes'), m.version('pydantic'), yaml.__file__,"
+        " installed_recipes()['complete_journey'].sha256)"
+    )
+    installed = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    pipes, pydantic, yaml_file, recipe_sha256 = installed.stdout.split()
+    assert (pipes, pydantic) == (version("dagster-pipes"), version("pydantic"))
+    assert yaml_file.startswith(str(site))
+    assert recipe_sha256 == installed_recipes()["complete_journey"].sha256

@@ -178,7 +178,10 @@ def test_lake_schema_puts_the_partition_last_as_text():
         "quantity", "unit_price", "discount", "customer_id",
     ]  # fmt: skip
     assert {schema.field(name).type for name in schema.names[:12]} == {pa.string()}
-    assert schema.names[11:-1] == ["_unparsed_line", "_source_object", "_source_md5", "_source_bytes", "_line_number"]
+    assert schema.names[11:-1] == [
+        "_unparsed_line", "_source_record", "_recipe", "_recipe_sha256", "_recipe_failure", "_recipe_error",
+        "_source_object", "_source_md5", "_source_bytes", "_line_number",
+    ]  # fmt: skip
 
 
 def test_hive_type():

@@ -1,5 +1,5 @@
-"""`retail-assets`: generate and land sales files, run the demo, open the dashboard, reach the warehouse, provision AWS,
-ask the model."""
+"""`retail-assets`: generate and land sales files, preview source recipes, serve the sales API, run the demo, open the
+dashboard, reach the warehouse, provision AWS, ask the model."""
 
 import argparse
 import os
@@ -15,6 +15,8 @@ from retail_assets.cli import (
     propensity,
     provision,
     serve_model,
+    serve_sales_api,
+    sources,
     warehouse_url,
 )
 from retail_assets.settings import SettingsError, get_settings
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_parser(subparsers)
     warehouse_url.add_parser(subparsers)
     provision.add_parser(subparsers)
+    sources.add_parser(subparsers)
+    serve_sales_api.add_parser(subparsers, timezone=settings.timezone)
     propensity.add_parser(subparsers)
     predict.add_parser(subparsers)
     serve_model.add_parser(subparsers)

@@ -31,13 +31,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--iam-dir", type=Path, default=Path("iam"), help="folder for the IAM policy documents (default ./iam)"
     )
+    parser.add_argument(
+        "--sales-api-role",
+        metavar="ROLE",
+        help="also deploy the generator as the sales API (Lambda behind an API Gateway HTTP API), run as this role",
+    )
+    parser.add_argument(
+        "--sales-api-token-secret",
+        default="",
+        metavar="SECRET",
+        help="Secrets Manager secret holding the sales API's bearer token (default: no authentication)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Provision and print a summary; exit 1 when AWS refused a call."""
     try:
-        counts = provision(get_aws_settings(), get_settings().timezone, args.iam_dir, args.dry_run)
+        counts = provision(
+            get_aws_settings(),
+            get_settings().timezone,
+            args.iam_dir,
+            args.dry_run,
+            sales_api_role=args.sales_api_role,
+            sales_api_token_secret=args.sales_api_token_secret,
+        )
     except (BotoCoreError, ClientError, BucketNotOwned) as error:
         print(f"retail-assets provision: {error}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from retail_assets.defs.resources.glue import GLUE_JOBS, GLUE_SCRIPTS_DIR, script_path
 from retail_assets.provisioning.account import Account, role_name
 from retail_assets.provisioning.changes import Changes, found
-from retail_assets.provisioning.pipes_wheel import Wheel, pipes_wheel
+from retail_assets.provisioning.glue_wheels import Wheel, glue_job_wheels
 from retail_assets.settings import AwsSettings
 
 GLUE_VERSION = "5.0"
@@ -17,6 +17,7 @@ GLUE_VERSION = "5.0"
 MAX_CONCURRENT_RUNS = 4
 # ZIP's earliest timestamp, for every entry: the same sources always give the same bytes, hence the same MD5.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+PACKAGED_SUFFIXES = (".py", ".yaml")
 
 
 def script_key(aws: AwsSettings, job: str) -> str:
@@ -30,15 +31,24 @@ def package_key(aws: AwsSettings) -> str:
 
 
 def package_zip() -> bytes:
-    """The glue_scripts package the scripts import (the job scripts left out), deterministic to the byte."""
+    """The glue_scripts package the scripts import (the job scripts left out), deterministic to the byte.
+
+    Subpackages go in with their data: the source recipe library (recipes/library/*.yaml) is read from the zip.
+    """
     buffer = io.BytesIO()
+    job_scripts = {f"{job}.py" for job in GLUE_JOBS}
+    files = [
+        path
+        for path in GLUE_SCRIPTS_DIR.rglob("*")
+        if path.suffix in PACKAGED_SUFFIXES and "__pycache__" not in path.parts and path.name not in job_scripts
+    ]
     # Stored, not deflated: the bytes do not depend on the zlib build of the machine that runs provision.
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for path in sorted(GLUE_SCRIPTS_DIR.glob("*.py")):
-            if path.stem not in GLUE_JOBS:
-                entry = zipfile.ZipInfo(f"{GLUE_SCRIPTS_DIR.name}/{path.name}", date_time=_ZIP_TIME)
-                entry.external_attr = 0o644 << 16
-                archive.writestr(entry, path.read_bytes())
+        for path in sorted(files):
+            name = f"{GLUE_SCRIPTS_DIR.name}/{path.relative_to(GLUE_SCRIPTS_DIR).as_posix()}"
+            entry = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, path.read_bytes())
     return buffer.getvalue()
 
 
@@ -67,16 +77,15 @@ def static_job_arguments(aws: AwsSettings, job: str, timezone: str) -> dict[str,
 def job_definition(aws: AwsSettings, account: Account, job: str, timezone: str) -> dict:
     """What CreateJob and UpdateJob take for a script's job (its name aside)."""
     lake = f"s3://{aws.lake_bucket}/"
-    wheel = pipes_wheel()
     return {
         "Description": f"Retail sales: glue_scripts/{job}.py, started by Dagster through Pipes",
         "Role": account.role_arn(aws.glue_role),
         "Command": {"Name": "glueetl", "ScriptLocation": lake + script_key(aws, job), "PythonVersion": "3"},
         "DefaultArguments": {
             "--extra-py-files": lake + package_key(aws),
-            # The scripts talk to Dagster through Pipes: this side's version, from the wheel provision uploaded
-            # under its hash, never from PyPI at job start.
-            "--additional-python-modules": lake + wheel_key(aws, wheel),
+            # What the scripts import that Glue 5.0 lacks (Pipes, the recipe loader's PyYAML and pydantic): this
+            # side's versions, from the wheels provision uploaded under their hashes, never from PyPI at job start.
+            "--additional-python-modules": ",".join(lake + wheel_key(aws, wheel) for wheel in glue_job_wheels()),
             "--python-modules-installer-option": "--no-index",
             # Dagster decides which days a run processes; a bookmark would skip the files of a rerun.
             "--job-bookmark-option": "job-bookmark-disable",
@@ -124,8 +133,8 @@ def ensure_glue_jobs(changes: Changes, aws: AwsSettings, account: Account, timez
     """The package, then each script and its job."""
     s3, glue = account.client("s3"), account.client("glue")
     ensure_object(changes, s3, aws.lake_bucket, package_key(aws), package_zip())
-    wheel = pipes_wheel()
-    ensure_object(changes, s3, aws.lake_bucket, wheel_key(aws, wheel), wheel.content)
+    for wheel in glue_job_wheels():
+        ensure_object(changes, s3, aws.lake_bucket, wheel_key(aws, wheel), wheel.content)
     for job in GLUE_JOBS:
         ensure_object(changes, s3, aws.lake_bucket, script_key(aws, job), Path(script_path(job)).read_bytes())
         name, definition = aws.job(job), job_definition(aws, account, job, timezone)

@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from glue_scripts.sales_contract import (
@@ -55,13 +53,6 @@ TEXT_SUFFIXES = (".csv", ".csv.gz", ".jsonl")
 EXTRA_COLUMN = "pos_register"  # not in the contract: one file a day carries it
 
 _CENT = Decimal("0.01")
-_MONEY = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
-_PARQUET_TYPES = {
-    "sold_at": pa.timestamp("us", tz="UTC"),
-    "quantity": pa.int64(),
-    "unit_price": _MONEY,
-    "discount": _MONEY,
-}
 # sold_at renderings: "offset" -04:00, "compact" -0400, "utc" ...Z with milliseconds, "local" without offset.
 _TIME_STYLES, _TIME_STYLE_WEIGHTS = ("offset", "compact", "utc", "local"), (45, 15, 20, 20)
 _QUANTITIES, _QUANTITY_WEIGHTS = (1, 2, 3, 4, 6, 12), (62, 20, 8, 5, 3, 2)
@@ -156,6 +147,12 @@ def generate_landing(
             write_object(landing_root, key, _render(file))
         expectations.append(expectation)
     return GenerationReport(landing_root, tuple(expectations))
+
+
+def day_records(day: date, seed: int, timezone: str, rows_per_day: int = 2000) -> list[dict]:
+    """Every row generate_landing writes for day, over all stores, as JSON records (what the sales API serves)."""
+    files, _ = _generate_day(build_catalog(seed), day, seed, business_zone(timezone), rows_per_day)
+    return [json.loads(line) for file in files for line in _jsonl_bytes(file).decode("utf-8").splitlines()]
 
 
 def _generate_day(catalog: Catalog, day: date, seed: int, tz, rows_per_day: int) -> tuple[list[_File], DayExpectation]:
@@ -344,12 +341,18 @@ def _jsonl_bytes(file: _File) -> bytes:
 
 def _parquet_bytes(file: _File) -> bytes:
     """Parquet with real types: int64 quantity, decimal(18,4) money, UTC-adjusted timestamps."""
+    # Imported here: the sales API's Lambda function serves JSON and ships without pyarrow.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    money = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+    types = {"sold_at": pa.timestamp("us", tz="UTC"), "quantity": pa.int64(), "unit_price": money, "discount": money}
     columns = {}
     for key, name in file.columns:
         values = [row.get(key) for row in file.rows]
         if key == "discount" and file.blank_zero_discount:
             values = [None if value == 0 else value for value in values]
-        columns[name] = pa.array(values, type=_PARQUET_TYPES.get(key, pa.string()))
+        columns[name] = pa.array(values, type=types.get(key, pa.string()))
     sink = io.BytesIO()
     pq.write_table(pa.table(columns), sink)
     return sink.getvalue()

@@ -11,7 +11,10 @@ from retail_assets.settings import PROJECT_ROOT
 def materialize(
     home: Path, timezone: str, database_url: str, first: str, last: str, succeeds: bool = True, select: str = "*"
 ) -> str:
-    """Run `dagster asset materialize` of select over first...last as the README documents it; return its output."""
+    """Run `dagster asset materialize` of select over first...last as the README documents it; return its output.
+
+    select narrows the run (`*aurora/daily_sales,quarantine/sales`: the sales chain into PostgreSQL, no reports).
+    """
     env = {
         **os.environ,
         "RETAIL_HOME": str(home),

@@ -20,6 +20,15 @@ from retail_assets.warehouse.roles import pgpass_passwords
 REGION = "eu-west-1"
 
 
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials in REGION and none of the machine's profile, session or endpoint: for in-process moto."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
 @contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on a free port, with the standard AWS variables pointing every client (and pyarrow) at it."""

@@ -7,6 +7,7 @@ from moto import mock_aws
 
 from retail_assets.provisioning.provision import provision
 from retail_assets.settings import aws_settings_from
+from retail_assets_tests.support.moto_account import fake_credentials
 
 ACCOUNT, REGION, TIMEZONE = "123456789012", "eu-west-1", "America/New_York"
 ENVIRONMENT = {"RETAIL_AWS_PREFIX": "retail-test", "RETAIL_LAKE_PREFIX": "lakehouse/v1", "AWS_DEFAULT_REGION": REGION}
@@ -20,11 +21,7 @@ UNIMPLEMENTED_UPDATES = {"UpdateJob", "UpdateCrawler", "UpdateWorkGroup"}
 @pytest.fixture
 def account(monkeypatch):
     """An empty moto account in eu-west-1 with fake credentials; every AWS call made is recorded."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    fake_credentials(monkeypatch)
     calls: list[tuple[str, dict]] = []
 
     def record(model, params, **_):

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from retail_assets.defs.assets.api_sales import API_SALES
 from retail_assets.defs.assets.day_figures import (
     OWNERS,
     day_map,
@@ -25,7 +26,7 @@ LANDING_DIGEST = "retail/landing_digest"
 
 @dg.asset(
     key=RAW_SALES,
-    deps=[landing_sales],
+    deps=[landing_sales, API_SALES],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="raw",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import islice
 
+from glue_scripts.recipes.loader import installed_recipes, recipe_for
 from glue_scripts.sales_contract import (
     LANDING_TABLE_PREFIX,
     data_file_format,
@@ -179,8 +180,8 @@ def classify(key: str, partitions: tuple[str, str] | None, problem: str | None =
         return None, f"not under {PREFIX}<YYYY-MM-DD>/"
     if not is_day(day):
         return None, f"{day!r} is not a YYYY-MM-DD date"
-    if data_file_format(name) is None:
-        return None, "not a data file (CSV, CSV gzip, JSON Lines, Parquet): the ingest of its day will refuse it"
+    if data_file_format(name) is None and recipe_for(name, installed_recipes()) is None:
+        return None, "not a data file (CSV, CSV gzip, JSON Lines, Parquet, or a source recipe's): ingest will refuse it"
     if partitions is None or not partitions[0] <= day <= partitions[1]:
         bounds = f"{partitions[0]} to {partitions[1]}" if partitions else "none yet"
         return None, f"day {day} is outside the partitions ({bounds})"

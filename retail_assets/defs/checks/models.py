@@ -22,6 +22,7 @@ from glue_scripts.sales_contract import (
     OBJECT_LINE,
     PARTITION_COLUMN,
     REASON,
+    REASON_PATTERN,
     REPLACEMENT_CHARACTER,
     REQUIRED_COLUMN_NAMES,
     SOURCE_OBJECT,
@@ -171,7 +172,7 @@ class QuarantineSales(
     declared_columns(
         QUARANTINE_SALES_TABLE,
         QUARANTINE_CHECKED,
-        {REASON: {"str_matches": r"^[a-z_]+$"}, LINE_NUMBER: {"ge": OBJECT_LINE}, PARTITION_COLUMN: IS_DAY},
+        {REASON: {"str_matches": REASON_PATTERN}, LINE_NUMBER: {"ge": OBJECT_LINE}, PARTITION_COLUMN: IS_DAY},
     )
 ):
     """quarantine/sales: every row has a reason and its lineage."""

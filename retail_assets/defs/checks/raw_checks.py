@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from glue_scripts.reading_rules import csv_reader, is_blank_line, is_blank_record
+from glue_scripts.recipes.loader import Recipe, installed_recipes, recipe_for
+from glue_scripts.recipes.records import read_records
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
     PARTITION_COLUMN,
@@ -157,8 +159,12 @@ def values_result(result: dg.AssetCheckResult, history: list[float]) -> dg.Asset
     )
 
 
-def integrity_problems(lake: Lake, day: str) -> list[dict[str, object]]:
-    """Why raw does not hold exactly the day's landing objects, whole and readable (empty when it does)."""
+def integrity_problems(lake: Lake, day: str, recipes: dict[str, Recipe] | None = None) -> list[dict[str, object]]:
+    """Why raw does not hold exactly the day's landing objects, whole and readable (empty when it does).
+
+    recipes: the source recipes ingest read the day with (the installed ones unless given).
+    """
+    recipes = installed_recipes() if recipes is None else recipes
     problems, recorded = [], {}
     for path in lake.day_files("raw", "sales", day):
         try:
@@ -173,7 +179,9 @@ def integrity_problems(lake: Lake, day: str) -> list[dict[str, object]]:
             continue  # an empty object has no rows to carry its MD5 into raw
         matches = [uri for uri in recorded if uri.endswith("/" + landed.key)]
         if not matches:
-            if holds_data_rows(lake, landed.key):  # an export with no data rows is legitimately absent from raw
+            if holds_data_rows(
+                lake, landed.key, recipes
+            ):  # an export with no data rows is legitimately absent from raw
                 problems.append({"object": landed.key, "problem": "landing object has no rows in raw"})
             continue
         md5, size = recorded[matches[0]]
@@ -188,9 +196,13 @@ def integrity_problems(lake: Lake, day: str) -> list[dict[str, object]]:
     return problems
 
 
-def holds_data_rows(lake: Lake, key: str) -> bool:
+def holds_data_rows(lake: Lake, key: str, recipes: dict[str, Recipe]) -> bool:
     """Whether a landing object holds any row by the ingest job's reading rules (a header alone holds none)."""
     path = f"{lake.landing_base()}/{key}"
+    recipe = recipe_for(key.split("/", 2)[2], recipes)  # the key below sales/<day>/
+    if recipe is not None:  # read as ingest reads it: every record its recipe finds, mapped or not, is a row
+        with lake.filesystem().open_input_stream(path, compression=None) as stream:
+            return next(read_records(recipe.spec, stream.read()), None) is not None
     file_format = data_file_format(key)
     if file_format == "parquet":
         with lake.filesystem().open_input_file(path) as source:

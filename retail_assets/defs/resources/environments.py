@@ -29,6 +29,7 @@ from retail_assets.defs.resources.local.report_exports import LocalReportExports
 from retail_assets.defs.resources.local.warehouse import LocalWarehouse
 from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.defs.resources.propensity import PropensitySettings
+from retail_assets.defs.resources.sales_api import SalesApi
 from retail_assets.settings import Settings, get_aws_settings, get_propensity_settings
 
 
@@ -130,5 +131,5 @@ def propensity_settings() -> PropensitySettings:
 
 
 def resources_for(settings: Settings) -> dict[str, Any]:
-    """The resources of settings.env."""
-    return RESOURCES_BY_ENV[settings.env](settings)
+    """The resources of settings.env, and the sales API client, the same in both."""
+    return {**RESOURCES_BY_ENV[settings.env](settings), "sales_api": SalesApi(url=settings.sales_api_url or "")}

@@ -1,0 +1,1 @@
+"""Source recipes: declarative YAML files that map a store's own feed onto the landing contract."""
