@@ -43,9 +43,11 @@ $(TEST_STAMP): requirements/installers.txt requirements/runtime.txt requirements
 demo: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/retail-assets demo
 
+# Two pytest-xdist workers, a module to a worker: its module fixtures (a Spark session, a PostgreSQL server, a
+# landed sample) start once, and a system test waiting on a process or a server leaves the other core to the other.
 test: $(TEST_STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The fast layer only: no Spark, no PostgreSQL, no Dagster subprocess (the `system` marker, see conftest.py), in two
 # pytest-xdist workers (its tests share no port, folder or server); the system layer stays in one process. A module

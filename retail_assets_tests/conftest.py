@@ -44,7 +44,10 @@ SYSTEM_TESTS = {
     ("test_propensity_service.py", "test_the_form_shows_a_score_in_chromium"),  # a server and Chromium
     ("test_spark_environment.py", "test_the_job_subprocess_starts_without_the_parents_secrets"),  # a job process
     ("test_spark_environment.py", "test_a_plain_size_from_run_config_is_used"),  # a job process
-    ("test_provision_security.py", "test_the_jobs_install_dagster_pipes_from_the_wheel_in_the_lake_by_its_hash"),  # pip
+    (
+        "test_provision_security.py",
+        "test_the_jobs_install_their_wheels_from_the_lake_by_hash_and_import_nothing_else",
+    ),  # pip
     # Each starts an embedded PostgreSQL server (the refusals in that module start none and stay fast).
     ("test_embedded_postgres_security.py", "test_a_linked_password_file_is_not_written_through"),
     ("test_embedded_postgres_security.py", "test_an_interrupted_initdb_is_cleaned_without_following_a_link_in_it"),
