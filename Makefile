@@ -14,6 +14,9 @@ UV_COMPILE := $(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3
 	--custom-compile-command 'make lock'
 LOCKS := requirements/installers.txt requirements/runtime.txt requirements/test.txt requirements/tools.txt
 export SPARK_LOCAL_IP ?= 127.0.0.1
+# Bytecode is written even where the environment turns it off: each test worker and each Dagster process would
+# otherwise compile the project (and pytest rewrite its tests) again on every run. Empty means unset to Python.
+export PYTHONDONTWRITEBYTECODE :=
 export RETAIL_HOME ?= $(CURDIR)/.retail
 export DAGSTER_HOME ?= $(RETAIL_HOME)/dagster
 

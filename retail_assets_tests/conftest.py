@@ -34,6 +34,7 @@ SYSTEM_TESTS = {
     ("test_definitions.py", "test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference"),  # server
     ("test_definitions.py", "test_dagster_cli_validates_the_workspace"),  # the dagster CLI
     ("test_definitions.py", "test_dg_checks_and_lists_the_definitions"),  # the dg CLI
+    ("test_sources_cli.py", "test_the_complete_journey_file_splits_like_the_pre_converted_one"),  # the real file
     ("test_schedule.py", "test_the_tick_follows_the_business_timezone"),  # a Python loading Dagster
     ("test_schedule.py", "test_a_30_day_backfill_is_one_run"),  # the daemon's backfill iteration
     ("test_redaction.py", "test_a_malformed_database_url_leaves_the_password_out_of_a_real_run"),  # the dagster CLI

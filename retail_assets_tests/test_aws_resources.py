@@ -139,6 +139,14 @@ def glue_jobs(wrap=None, **config) -> AwsGlueJobs:
     )
 
 
+@pytest.fixture
+def no_late_messages(monkeypatch):
+    """Nothing runs behind a stubbed Glue run, so no message ever comes: no 10 s wait for late ones, 1 s loops cut."""
+    # Dagster's Pipes message reader has no setting for either; its loop sleeps a fixed second between reads.
+    monkeypatch.setattr(pipes_utils, "WAIT_FOR_LOGS_AFTER_EXECUTION_INTERVAL", 0)
+    monkeypatch.setattr(pipes_utils, "DEFAULT_SLEEP_INTERVAL", 0.05)
+
+
 def run_ingest(glue: AwsGlueJobs, first: str, last: str) -> dg.ExecuteInProcessResult:
     """Materialize an asset whose body is one run_job call, as raw/sales's is."""
 
@@ -188,9 +196,7 @@ def test_glue_run_gets_the_range_and_workers_and_reports_through_s3(tmp_path, la
 
 
 @pytest.mark.parametrize("state", ["FAILED", "ERROR", "TIMEOUT", "STOPPED"])
-def test_glue_run_that_does_not_succeed_fails_the_asset_with_glues_message(monkeypatch, state):
-    # Nothing runs behind the stub, so no message ever comes: do not wait the usual 10 s for late ones.
-    monkeypatch.setattr(pipes_utils, "WAIT_FOR_LOGS_AFTER_EXECUTION_INTERVAL", 0)
+def test_glue_run_that_does_not_succeed_fails_the_asset_with_glues_message(no_late_messages, state):
     client = boto3.client("glue")
     message = f"{state}: An error occurred while calling o108.parquet. Job aborted (exit code 1)"
     run = {"Id": "jr_1", "JobName": JOB, "JobRunState": state, "ErrorMessage": message}
@@ -218,8 +224,7 @@ class StoppedWhileRunning(Delegate):
         return self.client.get_job_run(**params)
 
 
-def test_stopping_the_dagster_run_stops_the_glue_run(monkeypatch):
-    monkeypatch.setattr(pipes_utils, "WAIT_FOR_LOGS_AFTER_EXECUTION_INTERVAL", 0)
+def test_stopping_the_dagster_run_stops_the_glue_run(no_late_messages):
     client = boto3.client("glue")  # moto has no BatchStopJobRun: a stub answers
     with Stubber(client) as stubber:
         stubber.add_response("start_job_run", {"JobRunId": "jr_1"})
