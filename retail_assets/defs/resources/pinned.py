@@ -29,7 +29,11 @@ class PinnedFields(dg.ConfigurableResource):
 
 def refuse_moved_fields(resource: PinnedFields, context: dg.InitResourceContext) -> None:
     """Raise PinnedFieldError naming each pinned field whose value is not the one the definitions gave."""
-    definition = context.resource_def
+    try:
+        definition = context.resource_def
+    except dg.DagsterInvariantViolationError:
+        # Set up outside a run (the CLI's warehouse-url, build_init_resource_context): no run config to refuse.
+        return
     # A nested resource (the lake inside the crawler) is set up under its parent's definition and always with
     # the values it was built with: run config cannot reach it, and the parent's defaults are not its own.
     if getattr(definition, "configurable_resource_cls", None) is not type(resource):
