@@ -19,7 +19,8 @@ POLL_SECONDS = 0.5
 
 def step_label(step_key: str, check_names: frozenset[str] = frozenset()) -> str:
     """A step key as people read it: raw__sales -> raw/sales, raw__sales_rows_usual -> raw/sales: rows_usual."""
-    for name in check_names:
+    # The longest name first: aurora_daily_sales_model must not be read as daily_sales_model.
+    for name in sorted(check_names, key=len, reverse=True):
         if step_key.endswith(f"_{name}"):
             return f"{step_key[: -len(name) - 1].replace('__', '/')}: {name}"
     return step_key.replace("__", "/")
