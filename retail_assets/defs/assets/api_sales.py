@@ -10,7 +10,7 @@ from datetime import date
 
 import dagster as dg
 
-from retail_assets.defs.assets.day_figures import OWNERS
+from retail_assets.defs.assets.day_figures import OWNERS, spec_code_reference
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
@@ -72,12 +72,7 @@ api_sales_unconfigured = dg.AssetSpec(
     group_name="landing",
     owners=OWNERS,
     kinds={"api", "json"},
-    # with_source_code_references links only assets with a function; the spec's file is linked here.
-    metadata={
-        "dagster/code_references": dg.CodeReferencesMetadataValue(
-            code_references=[dg.LocalFileCodeReference(file_path=__file__, line_number=1)]
-        )
-    },
+    metadata=spec_code_reference(__file__),
 )
 
 

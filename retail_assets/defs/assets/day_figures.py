@@ -18,6 +18,15 @@ TOP_REASONS = 3
 OWNERS = ["team:data-engineering"]
 
 
+def spec_code_reference(path: str) -> dict[str, dg.CodeReferencesMetadataValue]:
+    """The code-reference metadata of an external AssetSpec: with_source_code_references links only functions."""
+    return {
+        "dagster/code_references": dg.CodeReferencesMetadataValue(
+            code_references=[dg.LocalFileCodeReference(file_path=path, line_number=1)]
+        )
+    }
+
+
 def day_map(metadata: Mapping[str, dg.MetadataValue], key: str) -> dict:
     """A per-day JSON map the Glue job reported ({} when it reported none)."""
     value = metadata.get(key)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from retail_assets.defs.assets.day_figures import OWNERS
+from retail_assets.defs.assets.day_figures import OWNERS, spec_code_reference
 
 landing_sales = dg.AssetSpec(
     key=["landing", "sales"],
@@ -10,10 +10,5 @@ landing_sales = dg.AssetSpec(
     group_name="landing",
     owners=OWNERS,
     kinds={"s3"},
-    # with_source_code_references links only assets with a function; the spec's file is linked here.
-    metadata={
-        "dagster/code_references": dg.CodeReferencesMetadataValue(
-            code_references=[dg.LocalFileCodeReference(file_path=__file__, line_number=1)]
-        )
-    },
+    metadata=spec_code_reference(__file__),
 )
