@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
+
 from retail_assets.settings import PROJECT_ROOT
 
 # Runs the rest of its command line in this Python with SIGINT and SIGTERM at their defaults, which a test runner
@@ -26,6 +28,10 @@ def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True)
     (dagster_home / "dagster.yaml").write_text(instance_yaml)
+    # Create the instance's SQLite storage now, once: dagster dev's processes and a test reading the instance would
+    # otherwise create it together, and two first migrations stamp alembic_version with two heads.
+    with dg.DagsterInstance.from_config(str(dagster_home)):
+        pass
     return {
         **os.environ,
         "RETAIL_ENV": "local",
