@@ -59,9 +59,7 @@ def total_sales(in_range: bool = True, width: int = WIDTH) -> alt.Chart:
                 "measure:N",
                 title=None,
                 scale=alt.Scale(domain=["net_revenue", "net_revenue_7day_avg"], range=["#1f77b4", "#ff7f0e"]),
-                legend=alt.Legend(
-                    orient="bottom", labelExpr="datum.label == 'net_revenue' ? 'net' : '7-day average'"
-                ),
+                legend=alt.Legend(orient="bottom", labelExpr="datum.label == 'net_revenue' ? 'net' : '7-day average'"),
             ),
             strokeDash=alt.StrokeDash("measure:N", legend=None),
             tooltip=[alt.Tooltip("business_date:N", title="day"), alt.Tooltip("amount:Q", format=",.2f")],
