@@ -5,10 +5,10 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from retail_assets_tests.support.constants import PROJECT_ROOT
+from retail_assets_tests.support.processes import alive, descendants, wait_until
 
 # A run process that starts the ingest job as LocalGlueJobs.run_job does (bound_command), reports the job's pid, and waits.
 RUN_PROCESS = textwrap.dedent(
@@ -28,39 +28,6 @@ RUN_PROCESS = textwrap.dedent(
         time.sleep(600)
     """
 )
-
-
-def descendants(pid: int) -> set[int]:
-    """Every living process below pid."""
-    found, queue = set(), [pid]
-    while queue:
-        parent = queue.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            children = (task / "children").read_text().split() if (task / "children").exists() else []
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    queue.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether pid is a living process (a zombie counts as dead)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def wait_until(condition, seconds: float) -> bool:
-    """Poll condition until it holds or seconds pass."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def start_run_process(tmp_path: Path, *mode: str) -> tuple[subprocess.Popen, int]:

@@ -2,9 +2,10 @@
 interactive session. `python -m retail_assets.defs.resources.local.glue_runner SOCKET SCRIPTS_DIR JOB...`.
 
 Each request (from glue_runner_client.py, the Pipes subprocess) names a job and brings its argv and Pipes
-environment; the script's `__main__` runs in a new Spark session of the warm SparkContext, with its own SQL
-configuration, temporary views and functions, and with every cache, global temporary view and imported
-glue_scripts module dropped afterwards. The job's output and exit code go back to the client.
+environment; the script's `__main__` runs in a new Spark session of the warm SparkContext, and what it leaves behind
+is undone before the next job (glue_runner_isolation.py). The job's output and exit code go back to the client.
+A client that goes away before its job ends (a killed or cancelled run) ends the runner with its JVM and workers:
+the job stops at once, as a job in its own JVM would, and the next job gets a new runner (glue_runner_process.py).
 """
 
 import contextlib
@@ -19,13 +20,10 @@ import threading
 import traceback
 from pathlib import Path
 
-from pyspark.sql import SparkSession
-
 from glue_scripts.spark_session import configure_spark
 from retail_assets.defs.resources.local.glue_runner_client import PIPES_ENV_PREFIX
+from retail_assets.defs.resources.local.glue_runner_isolation import job_process_state, job_session
 
-# Packages imported afresh by every job.
-JOB_PACKAGES = ("glue_scripts", "dagster_pipes")
 # How often the idle loop looks whether the process that started the runner is still there.
 _PARENT_POLL_S = 1.0
 
@@ -71,7 +69,7 @@ class GlueRunner:
         self._jobs_run += 1
         group = f"glue-job-{self._jobs_run}"
         lock, done = threading.Lock(), threading.Event()
-        watcher = threading.Thread(target=self._cancel_when_gone, args=(connection, group, done), daemon=True)
+        watcher = threading.Thread(target=self._stop_when_gone, args=(connection, job, done), daemon=True)
         watcher.start()
         try:
             return self._run_script(
@@ -82,9 +80,10 @@ class GlueRunner:
 
     def _run_script(self, script: Path, argv: list[str], env: dict[str, str], group: str, stdout, stderr) -> int:
         """The script as __main__ with its output sent to the client; its exit code."""
+        pipes_env = {key: value for key, value in env.items() if key.startswith(PIPES_ENV_PREFIX)}
         with (
-            self._job_session(group),
-            _job_environment(script, argv, env),
+            job_session(self.base, group),
+            job_process_state(script, argv, pipes_env),
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),
         ):
@@ -100,56 +99,21 @@ class GlueRunner:
                 traceback.print_exc()
                 return 1
 
-    @contextlib.contextmanager
-    def _job_session(self, group: str):
-        """A new session of the warm context as the one getOrCreate returns, for as long as the block runs."""
-        session = self.base.newSession()
-        # PySpark's getOrCreate returns this class attribute when it is set; there is no public setter.
-        SparkSession._instantiatedSession = SparkSession._activeSession = session
-        self.base.sparkContext.setJobGroup(group, group, interruptOnCancel=True)
-        try:
-            yield session
-        finally:
-            session.catalog.clearCache()  # the cache manager is shared by every session of the context
-            for view in session.catalog.listTables("global_temp"):
-                session.catalog.dropGlobalTempView(view.name)
-            SparkSession._instantiatedSession = SparkSession._activeSession = self.base
+    @staticmethod
+    def _stop_when_gone(connection: socket.socket, job: str, done: threading.Event) -> None:
+        """End the runner's process group (this process, its JVM, its Python workers) if the client goes first.
 
-    def _cancel_when_gone(self, connection: socket.socket, group: str, done: threading.Event) -> None:
-        """Cancel the job's Spark work when its client disconnects before the job is done."""
+        Cancelling the Spark job group alone would let the script's Python go on to its next action; a new
+        runner is cheaper than proving every script stops cleanly half-way.
+        """
         with contextlib.suppress(OSError):
             connection.recv(1)  # the client sends nothing more: this returns only when it goes away
         if not done.is_set():
-            self.base.sparkContext.cancelJobGroup(group)
-
-
-@contextlib.contextmanager
-def _job_environment(script: Path, argv: list[str], env: dict[str, str]):
-    """sys.argv, the Pipes variables and fresh imports for one job; restored afterwards."""
-    pipes_env = {key: value for key, value in env.items() if key.startswith(PIPES_ENV_PREFIX)}
-    saved_argv, saved_env = sys.argv, {key: os.environ.get(key) for key in pipes_env}
-    _forget_job_modules()
-    sys.argv = [str(script), *argv]
-    os.environ.update(pipes_env)
-    try:
-        yield
-    finally:
-        sys.argv = saved_argv
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        _forget_job_modules()
-
-
-def _forget_job_modules() -> None:
-    """Drop the scripts' modules and Dagster Pipes (its context is a class-level singleton) from sys.modules.
-
-    The next job imports them afresh: no module state passes from one job to the next.
-    """
-    for name in [name for name in sys.modules if name.split(".")[0] in JOB_PACKAGES]:
-        del sys.modules[name]
+            # Not sys.stderr: it is the job's, redirected to the client that is gone.
+            os.write(2, f"the client of {job} went away before it ended: the runner stops\n".encode())
+            if os.getpgrp() == os.getpid():  # started by parent_bound: the group is the runner's alone
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            os._exit(3)  # otherwise the JVM ends when this process does (PySpark's gateway watches its stdin)
 
 
 def serve(socket_path: str, runner: GlueRunner) -> None:

@@ -23,23 +23,37 @@ class GlueRunnerProcess:
     """One runner: a child process with a warm Spark session, listening on a Unix socket in a private folder."""
 
     def __init__(self, env: dict[str, str], scripts_dir: Path = GLUE_SCRIPTS_DIR, jobs=GLUE_JOBS) -> None:
+        self._env, self._scripts_dir, self._jobs = env, scripts_dir, list(jobs)
+        self.starts = 0
+        self._start()
+
+    def _start(self) -> None:
+        """A new runner process, in a new private folder."""
         # mkdtemp makes the folder 0700: only this user reaches the socket. /tmp keeps its path short enough.
         self.folder = Path(tempfile.mkdtemp(prefix="retail-glue-"))
         self.socket_path = str(self.folder / "runner.sock")
         self.log_path = self.folder / "runner.log"
+        command = [sys.executable, "-m", RUNNER_MODULE, self.socket_path, str(self._scripts_dir), *self._jobs]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 # Bound to this process: the runner, its JVM and its workers die with it.
-                bound_command([sys.executable, "-m", RUNNER_MODULE, self.socket_path, str(scripts_dir), *jobs]),
-                env=env,
+                bound_command(command),
+                env=self._env,
                 cwd=str(PROJECT_ROOT),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        self.starts += 1
 
     def client_command(self, job: str, arguments: list[str]) -> list[str]:
-        """The Pipes subprocess command that runs job in this runner; waits until the runner listens."""
+        """The Pipes subprocess command that runs job in this runner; waits until the runner listens.
+
+        A runner that ended (a cancelled job ends it) is replaced first: the job runs in a new one.
+        """
+        if self.process.poll() is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._start()
         self.wait_ready()
         return [sys.executable, str(CLIENT_SCRIPT), self.socket_path, job, *arguments]
 
