@@ -25,10 +25,6 @@ class LocalGlueJobs(GlueJobs):
     spark_driver_memory: str = pydantic.Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
     _runner: GlueRunnerProcess | None = PrivateAttr(default=None)
 
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # Started when the run starts: the JVM warms up while the steps before the first Glue job run.
-        self._runner = GlueRunnerProcess(self._runner_env(), GLUE_SCRIPTS_DIR)
-
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._runner is not None:
             self._runner.stop()
@@ -37,10 +33,13 @@ class LocalGlueJobs(GlueJobs):
     def run_job(
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
     ) -> list[dg.MaterializeResult]:
-        if self._runner is None:  # used outside a run: the runner ends with this process
+        # Started by a run's first Glue job, not when the run starts: a run that never reaches one starts no JVM
+        # (started earlier, its JVM would only compete with the landing step for the same two cores).
+        # Outside a run (no teardown), the runner ends with this process.
+        if self._runner is None:
             self._runner = GlueRunnerProcess(self._runner_env(), GLUE_SCRIPTS_DIR)
         command = self._runner.client_command(job, job_arguments({"JOB_NAME": job, **arguments}))
-        # Bound to this run process (a cancelled run's SIGINT stops the client, and the runner then cancels the
+        # Bound to this run process (a cancelled run's SIGINT stops the client, and the runner then stops with the
         # job), and started with the allow-listed environment only: no AWS keys, PGPASSWORD or warehouse URL.
         command = launcher_command(bound_command(command))
         client = dg.PipesSubprocessClient(cwd=str(PROJECT_ROOT))

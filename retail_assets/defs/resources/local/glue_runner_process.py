@@ -70,15 +70,19 @@ class GlueRunnerProcess:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        """Ask the runner to stop its Spark session and exit; end it if it does not; remove its folder."""
+        """Ask the runner to stop its Spark session and exit; end it at once if it is not listening yet, or if it
+        does not exit in time; remove its folder."""
         try:
             if self.process.poll() is None and Path(self.socket_path).exists():
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                     connection.connect(self.socket_path)
                     connection.sendall(json.dumps({"stop": True}).encode() + b"\n")
-            self.process.wait(STOP_TIMEOUT_S)
+                self.process.wait(STOP_TIMEOUT_S)
+            else:
+                self.process.terminate()  # still starting its JVM: parent_bound kills the runner's process group
+                self.process.wait()
         except (OSError, subprocess.TimeoutExpired):
-            self.process.terminate()  # parent_bound kills the runner's whole process group
+            self.process.terminate()
             self.process.wait()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
