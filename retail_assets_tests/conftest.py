@@ -22,7 +22,7 @@ SYSTEM_MODULES = {
     "test_embedded_postgres.py",  # starts and stops its own PostgreSQL servers
     "test_warehouse_url.py",  # the embedded PostgreSQL server, and psql
     "test_warehouse_tls.py",  # TLS servers on loopback
-    "test_glue_subprocess.py",  # Glue job processes killed and cancelled
+    "test_glue_runner.py",  # the warm Glue runner's JVM, its jobs killed and cancelled
     "test_reports.py",  # ranged Dagster runs of every report over DuckDB
 }
 SYSTEM_TESTS = {

@@ -14,8 +14,6 @@ from retail_assets.defs.resources.local.parent_bound import bound_command
 from retail_assets_tests.support.constants import PROJECT_ROOT
 from retail_assets_tests.support.processes import alive, descendants, wait_until
 
-pytestmark = pytest.mark.system  # starts a Spark JVM of its own
-
 # What a job can see of the traces a job may leave in its session, its context and its process: JSON, last line.
 PROBE = """
 import json, os, sys
@@ -104,6 +102,12 @@ def runner(scripts):
     assert not process.folder.exists()
 
 
+def ignore_signals() -> None:
+    """Start a process as background processes here start: SIGINT and SIGTERM ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def run(runner: GlueRunnerProcess, job: str, *argv: str, env: dict[str, str] | None = None):
     """Run a job through the client, as the Pipes subprocess does."""
     command = runner.client_command(job, list(argv))
@@ -157,8 +161,14 @@ def test_only_the_jobs_the_runner_was_started_for_run(runner):
 
 def test_a_cancelled_job_stops_at_once_with_its_jvm_and_the_next_job_gets_a_new_runner(runner):
     first = runner.process.pid
-    # Started as LocalGlueJobs.run_job starts it; Dagster's Pipes client sends it SIGINT when the run is cancelled.
-    client = subprocess.Popen(bound_command(runner.client_command("sleep", [])), stdout=subprocess.PIPE, text=True)
+    # Started as LocalGlueJobs.run_job starts it, where background processes ignore SIGINT; Dagster's Pipes client
+    # sends it SIGINT when the run is cancelled.
+    client = subprocess.Popen(
+        bound_command(runner.client_command("sleep", [])),
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=ignore_signals,  # noqa: PLW1509 (this test process starts no threads of its own)
+    )
     try:
         assert client.stdout.readline() == "started\n"
         family = {first, *descendants(first)}
@@ -191,7 +201,11 @@ time.sleep(600)
 
 def test_a_killed_run_process_takes_its_runner_jvm_and_job_with_it(scripts):
     run_process = subprocess.Popen(
-        [sys.executable, "-c", RUN_PROCESS, str(scripts)], stdout=subprocess.PIPE, text=True, env=spark_env()
+        [sys.executable, "-c", RUN_PROCESS, str(scripts)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=spark_env(),
+        preexec_fn=ignore_signals,  # noqa: PLW1509
     )
     try:
         assert run_process.stdout.readline() == "started\n"  # the job's output, through its client
