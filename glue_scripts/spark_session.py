@@ -8,15 +8,26 @@ from pyspark.sql import DataFrame, SparkSession
 
 from glue_scripts.job_args import on_glue
 
+# The settings of a laptop-sized run, in this one place; on Glue, its own defaults stay (Spark's 200 shuffle
+# partitions, coalesced by adaptive execution).
+LOCAL_MASTER = "local[2]"
+LOCAL_SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",  # progress bars only fill the runner's log
+    # Few shuffle partitions for a day of up to a few million rows; adaptive execution coalesces smaller ones.
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+}
+
 
 def configure_spark(builder: SparkSession.Builder | None, business_timezone: str) -> SparkSession:
     """The Spark session (Glue's own when on Glue) with every setting the scripts rely on pinned."""
     builder = builder or SparkSession.builder
     if not on_glue():
-        # Few shuffle partitions for laptop-sized runs; on Glue, Spark's 200, coalesced by adaptive execution.
-        builder = (
-            builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
-        )
+        for key, value in LOCAL_SETTINGS.items():
+            builder = builder.config(key, value)
+        builder = builder.master(LOCAL_MASTER)
     spark = builder.getOrCreate()
     pinned = {
         "spark.sql.ansi.enabled": "false",

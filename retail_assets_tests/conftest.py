@@ -23,7 +23,7 @@ SYSTEM_MODULES = {
     "test_demo_ui.py",  # the demo CLI, then `dagster dev` and Chromium
     "test_warehouse_url.py",  # the embedded PostgreSQL server, and psql
     "test_warehouse_tls.py",  # TLS servers on loopback
-    "test_glue_subprocess.py",  # Glue job processes killed and cancelled
+    "test_glue_runner.py",  # the warm Glue runner's JVM, its jobs killed and cancelled
     "test_reports.py",  # ranged Dagster runs of every report over DuckDB
     "test_lock_audit.py",  # pip-audit processes against an OSV-compatible server on loopback
     "test_sales_api.py",  # serve-sales-api processes, and a Python loading Dagster

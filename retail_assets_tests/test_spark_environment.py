@@ -39,10 +39,9 @@ def test_the_allow_list_keeps_what_spark_needs_and_drops_secrets():
 
 @pytest.fixture
 def reporting_job(tmp_path, monkeypatch):
-    """The ingest job's script path swapped for the reporting script; everything else as in a real run."""
-    script = tmp_path / "report_environment.py"
-    script.write_text(REPORTING_SCRIPT)
-    monkeypatch.setattr(local_glue, "script_path", lambda job: str(script))
+    """The ingest job's script swapped for the reporting script (run by the Glue runner); the rest as in a run."""
+    (tmp_path / "ingest_sales.py").write_text(REPORTING_SCRIPT)
+    monkeypatch.setattr(local_glue, "GLUE_SCRIPTS_DIR", tmp_path)
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
 
@@ -61,7 +60,7 @@ def test_the_job_subprocess_starts_without_the_parents_secrets(reporting_job):
         (materialization,) = result.asset_materializations_for_node("job_environment")
     environment = json.loads(materialization.metadata["environment"].value)
     assert not set(SECRETS) & set(environment), sorted(environment)
-    assert environment["PYSPARK_SUBMIT_ARGS"] == "--driver-memory 4g pyspark-shell"
+    assert environment["PYSPARK_SUBMIT_ARGS"] == "--driver-memory 2g pyspark-shell"
     assert environment["PYSPARK_PYTHON"] == sys.executable
     assert {"DAGSTER_PIPES_CONTEXT", "DAGSTER_PIPES_MESSAGES", "PATH", "PYTHONPATH"} <= set(environment)
 

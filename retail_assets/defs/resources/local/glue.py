@@ -5,34 +5,57 @@ import sys
 
 import dagster as dg
 import pydantic
+from pydantic import PrivateAttr
 
-from retail_assets.defs.resources.glue import GlueJobs, job_arguments, script_path
+from retail_assets.defs.resources.glue import GLUE_SCRIPTS_DIR, GlueJobs, job_arguments
+from retail_assets.defs.resources.local.glue_runner_process import GlueRunnerProcess
 from retail_assets.defs.resources.local.parent_bound import bound_command
 from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.settings import PROJECT_ROOT
-from retail_assets.spark_environment import launcher_command
+from retail_assets.spark_environment import allowed_environment, launcher_command
 
 
 class LocalGlueJobs(PinnedFields, GlueJobs):
-    """The same script file run by local PySpark 3.5 (Glue 5.0's Spark) in a Pipes subprocess."""
+    """The same script file run by local PySpark 3.5 (Glue 5.0's Spark) in a Pipes subprocess.
+
+    A run's jobs share one warm Spark session in a runner process, as Glue interactive sessions do: the Pipes
+    subprocess is a small client that hands the job to it (glue_runner.py), so no job waits for a JVM to start.
+    """
 
     pinned = ("business_timezone",)
 
     # It goes into PYSPARK_SUBMIT_ARGS: a size, nothing else (run config could otherwise add `--conf ...`).
-    spark_driver_memory: str = pydantic.Field(default="4g", pattern=r"^[0-9]+[kmgt]?$")
+    spark_driver_memory: str = pydantic.Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
+    _runner: GlueRunnerProcess | None = PrivateAttr(default=None)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._runner is not None:
+            self._runner.stop()
+            self._runner = None
 
     def run_job(
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
     ) -> list[dg.MaterializeResult]:
-        # Bound to this run process: the job and its JVM die with it, and a cancelled run's SIGINT stops them.
-        command = bound_command([sys.executable, script_path(job), *job_arguments({"JOB_NAME": job, **arguments})])
-        env = {
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-            "PYSPARK_PYTHON": sys.executable,
-            "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
-            "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.spark_driver_memory} pyspark-shell",
-        }
-        # The job starts with an allow-listed environment only: no AWS keys, PGPASSWORD or warehouse URL.
-        command = launcher_command(command)
-        client = dg.PipesSubprocessClient(env=env, cwd=str(PROJECT_ROOT))
+        # Started by a run's first Glue job, not when the run starts: a run that never reaches one starts no JVM
+        # (started earlier, its JVM would only compete with the landing step for the same two cores).
+        # Outside a run (no teardown), the runner ends with this process.
+        if self._runner is None:
+            self._runner = GlueRunnerProcess(self._runner_env(), GLUE_SCRIPTS_DIR)
+        command = self._runner.client_command(job, job_arguments({"JOB_NAME": job, **arguments}))
+        # Bound to this run process (a cancelled run's SIGINT stops the client, and the runner then stops with the
+        # job), and started with the allow-listed environment only: no AWS keys, PGPASSWORD or warehouse URL.
+        command = launcher_command(bound_command(command))
+        client = dg.PipesSubprocessClient(cwd=str(PROJECT_ROOT))
         return client.run(context=context, command=command).get_results()
+
+    def _runner_env(self) -> dict[str, str]:
+        """The runner's environment: the allow-listed variables of this one, and the Spark settings."""
+        return allowed_environment(
+            {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+                "PYSPARK_PYTHON": sys.executable,
+                "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+                "PYSPARK_SUBMIT_ARGS": f"--driver-memory {self.spark_driver_memory} pyspark-shell",
+            }
+        )
