@@ -43,7 +43,6 @@ from glue_scripts.sales_contract import (
     REPLACEMENT_CHARACTER,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
-    TRIM_PATTERN,
     UNPARSEABLE_LINE,
     UNPARSED_LINE,
     UNREADABLE_OBJECT,
@@ -55,6 +54,7 @@ from glue_scripts.sales_contract import (
     unconserved_days,
 )
 from glue_scripts.spark_session import configure_spark, persisted
+from glue_scripts.spark_text import trimmed_text
 
 ARG_NAMES = ["JOB_NAME", "raw_uri", "cleaned_uri", "quarantine_uri", "start_date", "end_date", "business_timezone"]
 CLEANED_ASSET_KEY, QUARANTINE_ASSET_KEY = "cleaned/sales", "quarantine/sales"
@@ -66,7 +66,7 @@ _PATTERNS = {"timestamp": TIMESTAMP_PATTERN, "integer": INTEGER_PATTERN, "decima
 
 def _text(name: str) -> Column:
     """A landed value with the contract's whitespace trimmed (Spark's trim removes only spaces)."""
-    return F.regexp_replace(F.col(name), TRIM_PATTERN, "")
+    return trimmed_text(F.col(name))
 
 
 def _is_empty(name: str) -> Column:
@@ -221,6 +221,12 @@ def read_raw(spark: SparkSession, raw_uri: str, days: list[str]) -> DataFrame | 
     return spark.read.option("basePath", raw_uri).option("mergeSchema", "true").parquet(*paths)
 
 
+def spread(raw: DataFrame) -> DataFrame:
+    """raw over every core: it holds one file per day, so a short range would be judged by one task alone."""
+    parallelism = raw.sparkSession.sparkContext.defaultParallelism
+    return raw.repartition(parallelism) if len(raw.inputFiles()) < parallelism else raw
+
+
 @dataclass
 class DayCounts:
     """Rows per day: landed in raw, kept in cleaned, quarantined by reason."""
@@ -267,7 +273,7 @@ def run(spark: SparkSession, args: dict[str, str]) -> DayCounts:
     raw = read_raw(spark, args["raw_uri"], days)
     counts = DayCounts.zero(days)
     if raw is not None:
-        with persisted(with_reasons(raw, args["business_timezone"])) as rows:
+        with persisted(with_reasons(spread(raw), args["business_timezone"])) as rows:
             counts = count_rows(days, raw, rows)
             counts.check_every_row_once()
             if any(counts.cleaned.values()):

@@ -29,15 +29,14 @@ from glue_scripts.reading_rules import (
 )
 from glue_scripts.reading_rules import PARTITION as _PARTITION
 from glue_scripts.sales_contract import (
-    BLANK_LINE_PATTERN,
     LINE_NUMBER,
     PARTITION_COLUMN,
     SOURCE_BYTES,
     SOURCE_MD5,
     SOURCE_OBJECT,
-    TRIM_PATTERN,
     UNPARSED_LINE,
 )
+from glue_scripts.spark_text import trimmed_text
 
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
 _HUGE_BYTES = str(1 << 40)
@@ -92,13 +91,15 @@ def first_lines(lines: DataFrame) -> dict[str, str]:
     stats = (
         lines.groupBy(FILE)
         .agg(
-            F.countDistinct(_PARTITION).alias("partitions"),
+            # min = max says one partition, as countDistinct would, without its extra aggregation.
+            F.min(_PARTITION).alias("first_partition"),
+            F.max(_PARTITION).alias("last_partition"),
             F.min(LINE_INDEX).alias("first_index"),
             F.max(F.when(F.col(LINE_INDEX) == 0, F.col(TEXT))).alias("first_line"),
         )
         .collect()
     )
-    split = [row[FILE] for row in stats if row.partitions != 1 or row.first_index != 0]
+    split = [row[FILE] for row in stats if row.first_partition != row.last_partition or row.first_index != 0]
     if split:
         raise RuntimeError(f"files read in more than one partition, line numbers would be wrong: {split[:5]}")
     return {row[FILE]: row.first_line for row in stats}
@@ -127,7 +128,7 @@ def text_rows(lines: DataFrame, headers: list[list[str]]) -> DataFrame:
     headers are the raw column names of every CSV file, from reading_rules.csv_header; a JSON Lines file names its columns
     on every line. Blank lines are skipped: they are not rows.
     """
-    lines = lines.where(~F.col(TEXT).rlike(BLANK_LINE_PATTERN))
+    lines = lines.where(trimmed_text(F.col(TEXT)) != "")
     jsonl = lines.where(F.col(FORMAT) == "jsonl")
     names = sorted(set().union(*headers, _json_keys(jsonl)))
     rows = _json_fields(jsonl)
@@ -163,7 +164,7 @@ def _csv_fields(lines: DataFrame, widths: list[int]) -> DataFrame:
     unparsed = F.when(corrupt.isNotNull() | (quotes % 2 == 1), F.col(TEXT))
     fields = F.when(unparsed.isNull(), F.map_from_arrays(HEADER, values))
     # A record of empty or whitespace-only fields (a spreadsheet's trailing ",,,,") is blank too (is_blank_record).
-    blank = unparsed.isNull() & ~F.exists(values, lambda value: F.regexp_replace(value, TRIM_PATTERN, "") != "")
+    blank = unparsed.isNull() & ~F.exists(values, lambda value: trimmed_text(value) != "")
     return data.where(~blank).select(*lines.columns, fields.alias(FIELDS), unparsed.alias(UNPARSED_LINE))
 
 

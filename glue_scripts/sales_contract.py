@@ -48,9 +48,15 @@ DECIMAL_PATTERN = r"^[+-]?(\d{1,14}(\.\d{0,4}0*)?|\.\d{1,4}0*)$"
 
 # Whitespace trimmed around every landed value and column name, by land, ingest, cleaning and the checks alike:
 # Unicode White_Space (tab to carriage return, space, NEL, NBSP, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
-# U+205F, U+3000) plus the zero-width characters U+200B-U+200D, U+2060 and U+FEFF (a byte order mark). One
-# character class, written for Python's re and Java's regex alike.
-WHITESPACE_CLASS = r"[\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]"
+# U+205F, U+3000) plus the zero-width characters U+200B-U+200D, U+2060 and U+FEFF (a byte order mark). The
+# characters themselves (for Spark's btrim, which strips a set of characters without a regular expression, several
+# times faster), and the character class made of them, written for Python's re and Java's regex alike.
+WHITESPACE_CHARACTERS = (
+    "\t\n\u000b\f\r \u0085\u00a0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200E)))
+    + ("\u2028\u2029\u202f\u205f\u2060\u3000\ufeff")
+)
+WHITESPACE_CLASS = "[" + "".join(f"\\u{ord(character):04x}" for character in WHITESPACE_CHARACTERS) + "]"
 TRIM_PATTERN = rf"^{WHITESPACE_CLASS}+|{WHITESPACE_CLASS}+$"
 # A line of whitespace only holds no row.
 BLANK_LINE_PATTERN = rf"^{WHITESPACE_CLASS}*$"

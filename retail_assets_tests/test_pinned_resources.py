@@ -93,11 +93,11 @@ def test_the_launchpads_scaffold_no_config_and_the_tunable_field_all_run(tmp_pat
         result = dg.materialize(assets, resources=backends, run_config=run_config)
         assert result.output_for_node("uses_lake")["lake_root"] == str(tmp_path / "lake")
         assert result.output_for_node("uses_athena")["catalog_path"] == str(tmp_path / "catalog.duckdb")
-        assert result.output_for_node("uses_glue")["spark_driver_memory"] == "4g"
+        assert result.output_for_node("uses_glue")["spark_driver_memory"] == "2g"
     # spark_driver_memory is pinned by its pattern, not by the settings: run config may size the driver.
-    launchpad["resources"]["glue"]["config"]["spark_driver_memory"] = "2g"
+    launchpad["resources"]["glue"]["config"]["spark_driver_memory"] = "3g"
     result = dg.materialize(assets, resources=backends, run_config=launchpad)
-    assert result.output_for_node("uses_glue")["spark_driver_memory"] == "2g"
+    assert result.output_for_node("uses_glue")["spark_driver_memory"] == "3g"
 
 
 def test_an_s3_lake_bucket_cannot_be_moved_by_run_config():
