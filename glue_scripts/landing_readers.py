@@ -13,7 +13,6 @@ from py4j.protocol import Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
-from pyspark.sql.utils import AnalysisException
 
 from glue_scripts.reading_rules import (
     FIELDS,
@@ -195,23 +194,30 @@ class ParquetFooter:
 
 def parquet_footer(spark: SparkSession, uri: str) -> ParquetFooter:
     """The footer of one Parquet file, read by Parquet's own Java reader; ValueError naming the file if unreadable."""
+    return _read_footer(spark, uri)[0]
+
+
+def _read_footer(spark: SparkSession, uri: str):
+    """(ParquetFooter, the Java footer) of one Parquet file; ValueError naming the file if unreadable."""
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(uri)
     try:
         source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, spark._jsc.hadoopConfiguration())
         reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
         try:
-            fields = list(reader.getFooter().getFileMetaData().getSchema().getFields())
+            metadata = reader.getFooter()
         finally:
             reader.close()
     except Py4JJavaError as error:
         raise ValueError(f"{uri}: not a readable Parquet file: {_java_message(error)}") from error
+    fields = list(metadata.getFileMetaData().getSchema().getFields())
     nanos = []
     for field in fields:
         annotation = field.getLogicalTypeAnnotation() if field.isPrimitive() else None
         if annotation is not None and annotation.toString().startswith("TIMESTAMP(NANOS"):
             nanos.append((field.getName(), bool(annotation.isAdjustedToUTC())))
-    return ParquetFooter(tuple(field.getName() for field in fields), tuple(nanos))
+    footer = ParquetFooter(tuple(field.getName() for field in fields), tuple(nanos))
+    return footer, jvm.org.apache.parquet.hadoop.Footer(path, metadata)
 
 
 def _java_message(error: Py4JJavaError) -> str:
@@ -239,13 +245,20 @@ def parquet_schema_groups(
 
 
 def _parquet_footer_and_schema(spark: SparkSession, uri: str) -> tuple[ParquetFooter, T.StructType]:
-    """A Parquet file's footer and Spark's schema of it; ValueError naming the file when either cannot be read."""
-    footer = parquet_footer(spark, uri)
+    """A Parquet file's footer and Spark's schema of it; ValueError naming the file when either cannot be read.
+
+    The schema is Spark's own reading of the footer already read (the function and settings spark.read.parquet
+    uses), not a Spark job per file: a year's backfill reads hundreds of Parquet objects.
+    """
+    footer, java_footer = _read_footer(spark, uri)
     column_names(list(footer.names), uri)  # fails here, naming the file, if two columns collide
+    parquet = spark._jvm.org.apache.spark.sql.execution.datasources.parquet
     try:
-        return footer, spark.read.parquet(escape_glob(uri)).schema
-    except (AnalysisException, Py4JJavaError) as error:
-        raise ValueError(f"{uri}: Spark cannot read this Parquet file: {str(error).splitlines()[0]}") from error
+        converter = parquet.ParquetToSparkSchemaConverter(spark._jsparkSession.sessionState().conf())
+        schema = parquet.ParquetFileFormat.readSchemaFromFooter(java_footer, converter)
+        return footer, T._parse_datatype_json_string(schema.json())
+    except Py4JJavaError as error:
+        raise ValueError(f"{uri}: Spark cannot read this Parquet file: {_java_message(error)}") from error
 
 
 def parquet_rows(spark: SparkSession, footer: ParquetFooter, uris: list[str]) -> DataFrame:
