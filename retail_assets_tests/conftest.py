@@ -45,6 +45,7 @@ SYSTEM_TESTS = {
     ("test_propensity_service.py", "test_the_form_shows_a_score_in_chromium"),  # a server and Chromium
     ("test_spark_environment.py", "test_the_job_subprocess_starts_without_the_parents_secrets"),  # a job process
     ("test_spark_environment.py", "test_a_plain_size_from_run_config_is_used"),  # a job process
+    ("test_spark_environment.py", "test_a_runs_jobs_share_one_runner_stopped_after_the_last_glue_job"),  # a runner
     (
         "test_provision_security.py",
         "test_the_jobs_install_their_wheels_from_the_lake_by_hash_and_import_nothing_else",

@@ -1,12 +1,14 @@
 """The local Spark job gets an allow-listed environment, and run config cannot add Spark options."""
 
 import json
+import os
 import sys
 
 import dagster as dg
+import psutil
 import pytest
 
-from retail_assets.defs.resources.glue import GlueJobs
+from retail_assets.defs.resources.glue import GLUE_JOBS, GlueJobs
 from retail_assets.defs.resources.local import glue as local_glue
 from retail_assets.defs.resources.local.glue import LocalGlueJobs
 from retail_assets.spark_environment import allowed_environment
@@ -95,3 +97,54 @@ def test_a_plain_size_from_run_config_is_used(reporting_job):
         (materialization,) = result.asset_materializations_for_node("job_environment")
     environment = json.loads(materialization.metadata["environment"].value)
     assert environment["PYSPARK_SUBMIT_ARGS"] == "--driver-memory 512m pyspark-shell"
+
+
+# Stand-in job scripts that report the process they ran in: the runner's.
+PID_SCRIPT = """
+import os
+from dagster_pipes import open_dagster_pipes
+with open_dagster_pipes() as pipes:
+    pipes.report_asset_materialization(metadata={"runner_pid": {"raw_value": os.getpid(), "type": "int"}})
+"""
+
+
+SEEN: dict[str, object] = {}  # what the assets below saw, by asset
+
+
+def glue_job_asset(name: str, job: str, deps: list) -> dg.AssetsDefinition:
+    """An asset that runs a Glue job and notes the process the job reported it ran in."""
+
+    @dg.asset(name=name, deps=deps)
+    def run_it(glue: GlueJobs):
+        results = glue.run_job(dg.AssetExecutionContext.get(), job, {"start_date": "2024-01-01"})
+        SEEN[name] = results[0].metadata["runner_pid"].value
+        return results
+
+    return run_it
+
+
+ingested = glue_job_asset("ingested", "ingest_sales", [])
+cleaned = glue_job_asset("cleaned", "clean_sales", [ingested])
+
+
+@dg.asset(deps=[cleaned])
+def after_the_last_job() -> None:
+    """Notes whether the process the clean job ran in is still alive, as the checks after it run."""
+    SEEN["alive_after"] = psutil.pid_exists(SEEN["cleaned"])
+
+
+def test_a_runs_jobs_share_one_runner_stopped_after_the_last_glue_job(tmp_path, monkeypatch):
+    SEEN.clear()
+    for job in GLUE_JOBS:
+        (tmp_path / f"{job}.py").write_text(PID_SCRIPT)
+    monkeypatch.setattr(local_glue, "GLUE_SCRIPTS_DIR", tmp_path)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [ingested, cleaned, after_the_last_job],
+            resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+            instance=instance,
+        )
+    assert result.success
+    assert SEEN["ingested"] == SEEN["cleaned"] != os.getpid(), SEEN  # one warm runner served both jobs
+    # Its JVM's memory is given back before the checks and the warehouse load, not at the run's end.
+    assert SEEN["alive_after"] is False
