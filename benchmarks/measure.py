@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import psutil
 
-_SAMPLE_S = 0.1
+# Reading a process's PSS walks its memory map (a JVM has thousands of entries): twice a second keeps the
+# sampler's own CPU time small next to the run it measures.
+_SAMPLE_S = 0.5
 # Runs its arguments as a command with SIGINT and SIGTERM at their defaults, which the shell that started the
 # benchmark may have set to ignored (ignored signals survive exec); a preexec_fn is unsafe with threads.
 DEFAULT_SIGNALS_THEN = (
@@ -22,7 +24,7 @@ DEFAULT_SIGNALS_THEN = (
 
 @dataclass(frozen=True)
 class Measured:
-    """A command's wall time, the peak resident memory summed over its process tree, and its output."""
+    """A command's wall time, the peak memory of its process tree (proportional set size), and its output."""
 
     seconds: float
     peak_bytes: int
@@ -30,7 +32,7 @@ class Measured:
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Run command to completion, sampling the RSS of it and every descendant; RuntimeError if it fails."""
+    """Run command to completion, sampling the memory of it and every descendant; RuntimeError if it fails."""
     started = time.perf_counter()
     with subprocess.Popen(
         [sys.executable, "-c", DEFAULT_SIGNALS_THEN, *command],
@@ -48,7 +50,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
         reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
         reader.start()
         while process.poll() is None:
-            peak = max(peak, _tree_rss(root))
+            peak = max(peak, _tree_memory(root))
             time.sleep(_SAMPLE_S)
         reader.join()
     seconds = time.perf_counter() - started
@@ -58,8 +60,12 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
     return Measured(seconds, peak, text)
 
 
-def _tree_rss(root: psutil.Process) -> int:
-    """Resident bytes of a process and all its descendants now (0 for those that just ended)."""
+def _tree_memory(root: psutil.Process) -> int:
+    """Bytes a process and all its descendants hold now (0 for those that just ended).
+
+    PSS, not RSS: Spark's Python workers are forked from one daemon and share its pages, which a sum of RSS would
+    count once per worker.
+    """
     total = 0
     try:
         processes = [root, *root.children(recursive=True)]
@@ -67,7 +73,7 @@ def _tree_rss(root: psutil.Process) -> int:
         return 0
     for process in processes:
         try:
-            total += process.memory_info().rss
+            total += process.memory_full_info().pss
         except psutil.Error:
             pass
     return total

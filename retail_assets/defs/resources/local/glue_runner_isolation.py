@@ -41,6 +41,9 @@ def job_session(base: SparkSession, group: str) -> Iterator[SparkSession]:
         _restore_hadoop_settings(base, hadoop_before)
         context._jsc.sc().setLocalProperties(context._jvm.java.util.Properties())
         SparkSession._instantiatedSession = SparkSession._activeSession = base
+        # A full collection makes G1 give the job's heap back to the system: between jobs the idle JVM would
+        # otherwise hold its largest job's heap while the run's checks read whole days in the run process.
+        context._jvm.java.lang.System.gc()
 
 
 def _hadoop_settings(spark: SparkSession) -> dict[str, str]:
