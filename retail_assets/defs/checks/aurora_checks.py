@@ -9,7 +9,7 @@ from retail_assets.defs.assets.final import FINAL_DAILY_SALES
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.final_checks import mismatches, sums_by_day
 from retail_assets.defs.checks.models import DailySales
-from retail_assets.defs.checks.pandera_check import validate_day
+from retail_assets.defs.checks.pandera_check import validate_days
 from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
@@ -74,6 +74,5 @@ def aurora_daily_sales_model(context: dg.AssetCheckExecutionContext, warehouse: 
     rows = rows.astype({column: "int64" for column in INTEGER_COLUMNS})
     columns = list(DAILY_SALES_SCHEMA.names)
     yield from evaluations_by_day(
-        context,
-        {day: validate_day(DailySales, rows, day, columns, pipeline, dg.AssetCheckSeverity.ERROR) for day in days},
+        context, validate_days(DailySales, rows, days, columns, pipeline, dg.AssetCheckSeverity.ERROR)
     )

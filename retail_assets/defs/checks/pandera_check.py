@@ -62,24 +62,32 @@ def pandera_asset_check(
         rows = lake.read_days(*table, days, columns=read)
         # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
         frame = None if rows is None else rows.to_pandas(coerce_temporal_nanoseconds=True)
-        yield from evaluations_by_day(
-            context, {day: validate_day(model, frame, day, list(columns), pipeline, severity) for day in days}
-        )
+        yield from evaluations_by_day(context, validate_days(model, frame, days, list(columns), pipeline, severity))
 
     return _check
 
 
-def validate_day(
+def validate_days(
     model: type[pa.DataFrameModel],
     frame: pd.DataFrame | None,
-    day: str,
+    days: Sequence[str],
     columns: list[str],
     pipeline: PipelineSettings,
     severity: dg.AssetCheckSeverity,
-) -> dg.AssetCheckResult:
-    """The model on one day's rows (a day without rows passes, with 0 rows checked)."""
-    if frame is None or not (frame[PARTITION_COLUMN] == day).any():
-        return dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
-    day_frame = frame.loc[frame[PARTITION_COLUMN] == day, columns].reset_index(drop=True)
-    day_frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
-    return validate(model, day_frame, severity)
+) -> dict[str, dg.AssetCheckResult]:
+    """The model on each day's rows (a day without rows passes, with 0 rows checked).
+
+    The frame is split by day once: selecting each day from the whole frame made a year's check quadratic
+    (365 scans of 3.65 million rows).
+    """
+    by_day = {} if frame is None else dict(tuple(frame.groupby(PARTITION_COLUMN, sort=False)))
+    results = {}
+    for day in days:
+        rows = by_day.get(day)
+        if rows is None or rows.empty:
+            results[day] = dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
+            continue
+        day_frame = rows[columns].reset_index(drop=True)
+        day_frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
+        results[day] = validate(model, day_frame, severity)
+    return results
