@@ -178,6 +178,7 @@ def test_provision_creates_everything(account, tmp_path):
         "glue_scripts/recipes/timestamps.py",
         "glue_scripts/sales_contract.py",
         "glue_scripts/spark_session.py",
+        "glue_scripts/spark_text.py",
     ]
 
     workgroup = boto3.client("athena").get_work_group(WorkGroup="retail-test-workgroup")["WorkGroup"]["Configuration"]
