@@ -199,19 +199,30 @@ time.sleep(600)
 """
 
 
-def test_a_killed_run_process_takes_its_runner_jvm_and_job_with_it(scripts):
+# A killed run: its process alone (the OOM killer, `kill -9 PID`), or its whole process group (a crash of
+# `dagster dev` and everything it started, as test_run_monitoring.py does), which SIGKILLs the parent_bound
+# wrappers too.
+KILLS = {
+    "process": lambda process: process.kill(),
+    "process_group": lambda process: os.killpg(process.pid, signal.SIGKILL),
+}
+
+
+@pytest.mark.parametrize("kill", sorted(KILLS))
+def test_a_killed_run_process_takes_its_runner_jvm_and_job_with_it(scripts, kill):
     run_process = subprocess.Popen(
         [sys.executable, "-c", RUN_PROCESS, str(scripts)],
         stdout=subprocess.PIPE,
         text=True,
         env=spark_env(),
         preexec_fn=ignore_signals,  # noqa: PLW1509
+        start_new_session=True,  # a process group of its own, as dagster dev's run workers have
     )
     try:
         assert run_process.stdout.readline() == "started\n"  # the job's output, through its client
         family = descendants(run_process.pid)
         assert any(b"java" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in family if alive(pid))
-        run_process.kill()
+        KILLS[kill](run_process)
         run_process.wait()
         assert wait_until(lambda: not any(alive(pid) for pid in family), 5), [pid for pid in family if alive(pid)]
     finally:

@@ -35,18 +35,32 @@ def main(argv: list[str]) -> int:
     """Run the command in its own process group until it exits, or kill the group when told to stop."""
     parent, command = int(argv[0]), argv[1:]
     job: subprocess.Popen | None = None
+    stopped_by: list[int] = []
 
     def stop(signum: int, _frame) -> None:
+        stopped_by.append(signum)
         if job is not None:
             os.killpg(job.pid, signal.SIGKILL)  # the job, its JVM and its workers, at once
-        sys.exit(128 + signum)
+            sys.exit(128 + signum)
+        # Told to stop while the job is being started: it is killed as soon as Popen returns, below.
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)  # handlers reset to the default in the command (exec)
     _set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the signal was set: nobody is left to stop the job
         return 1
-    job = subprocess.Popen(command, start_new_session=True)
+    # The job also gets SIGKILL when this process dies: a crash that kills the parent's whole process group kills
+    # this wrapper with SIGKILL, which no handler sees, and the job (in a session of its own) would live on. The
+    # JVM and Spark's Python workers then end with it (they exit when their parent's pipe closes). preexec_fn is
+    # safe here: this process runs no other thread.
+    job = subprocess.Popen(
+        command,
+        start_new_session=True,
+        preexec_fn=lambda: _set_parent_death_signal(signal.SIGKILL),  # noqa: PLW1509
+    )
+    if stopped_by:
+        os.killpg(job.pid, signal.SIGKILL)
+        return 128 + stopped_by[0]
     return job.wait()
 
 
