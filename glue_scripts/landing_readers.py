@@ -192,13 +192,9 @@ class ParquetFooter:
     nanos: tuple[tuple[str, bool], ...]
 
 
-def parquet_footer(spark: SparkSession, uri: str) -> ParquetFooter:
-    """The footer of one Parquet file, read by Parquet's own Java reader; ValueError naming the file if unreadable."""
-    return _read_footer(spark, uri)[0]
-
-
 def _read_footer(spark: SparkSession, uri: str):
-    """(ParquetFooter, the Java footer) of one Parquet file; ValueError naming the file if unreadable."""
+    """(ParquetFooter, the Java footer) of one Parquet file, read by Parquet's own Java reader; ValueError naming
+    the file if unreadable."""
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(uri)
     try:
