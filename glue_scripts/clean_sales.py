@@ -58,25 +58,41 @@ from glue_scripts.spark_text import trimmed_text
 
 ARG_NAMES = ["JOB_NAME", "raw_uri", "cleaned_uri", "quarantine_uri", "start_date", "end_date", "business_timezone"]
 CLEANED_ASSET_KEY, QUARANTINE_ASSET_KEY = "cleaned/sales", "quarantine/sales"
-# Working columns (a landed column cannot be named reason: ingest lands it as landed_reason).
-_PARSED, _LINE_AMOUNT = "__parsed", "__line_amount"
+# Working columns. Landed names are [a-z0-9_] only (normalized_column_name), so a name with '#' is never one.
+_LINE_AMOUNT, _LANDED_TEXT = "#line_amount", "#landed_text"
 _CAST_TYPES = {"timestamp": "timestamp", "integer": "bigint", "decimal": MONEY_TYPE}
 _PATTERNS = {"timestamp": TIMESTAMP_PATTERN, "integer": INTEGER_PATTERN, "decimal": DECIMAL_PATTERN}
 
 
+def _text_column(name: str) -> str:
+    """The working column of a landed value trimmed, null when missing or blank."""
+    return f"{name}#text"
+
+
+def _parsed_column(name: str) -> str:
+    """The working column of a contract column parsed by _parse."""
+    return f"{name}#parsed"
+
+
 def _text(name: str) -> Column:
-    """A landed value with the contract's whitespace trimmed (Spark's trim removes only spaces)."""
-    return trimmed_text(F.col(name))
+    """A landed value with the contract's whitespace trimmed, null when missing or blank."""
+    return F.col(_text_column(name))
 
 
 def _is_empty(name: str) -> Column:
     """Whether a landed value is missing or blank."""
-    return F.coalesce(_text(name) == "", F.lit(True))
+    return _text(name).isNull()
 
 
 def _parsed(name: str) -> Column:
     """A contract column as parsed by _parse."""
-    return F.col(f"{_PARSED}.{name}")
+    return F.col(_parsed_column(name))
+
+
+def _trimmed(name: str) -> Column:
+    """A landed value trimmed of the contract's whitespace (Spark's trim removes only spaces); null when blank."""
+    trimmed = trimmed_text(F.col(name))
+    return F.when(trimmed != "", trimmed)
 
 
 def _parse(column: ContractColumn) -> Column:
@@ -86,7 +102,7 @@ def _parse(column: ContractColumn) -> Column:
     is 3) while returning null for what cannot exist (February 30). A timestamp without offset is read in the
     session time zone, which is the business time zone; one with an offset is converted to it.
     """
-    text = F.when(~_is_empty(column.name), _text(column.name))
+    text = _text(column.name)
     if column.kind == "string":
         # A JSON object or array (a nested value of a JSON Lines file) is not a string value.
         is_json_container = F.json_object_keys(text).isNotNull() | F.json_array_length(text).isNotNull()
@@ -105,7 +121,16 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
     for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE, *RECIPE_COLUMNS):
         if name not in raw.columns:  # no landed file had it (or raw was written before source recipes)
             raw = raw.withColumn(name, F.lit(None).cast("string"))
-    rows = raw.withColumn(_PARSED, F.struct(*(_parse(column).alias(column.name) for column in CONTRACT_COLUMNS)))
+    # Each value is trimmed, then parsed, in a projection of its own that every rule reads: parsed into a struct,
+    # a field's whole parse was inlined into each of its dozen readers (Spark's CollapseProject counts a struct
+    # field's access as cheap), so each row trimmed and parsed its values a dozen times over.
+    landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
+    rows = raw.select(
+        "*",
+        *(_trimmed(name).alias(_text_column(name)) for name in CONTRACT_COLUMN_NAMES),
+        F.concat_ws("", *landed).alias(_LANDED_TEXT),
+    )
+    rows = rows.select("*", *(_parse(column).alias(_parsed_column(column.name)) for column in CONTRACT_COLUMNS))
     # At most 18 digits of quantity: as DECIMAL(18,0) times DECIMAL(18,4) minus DECIMAL(18,4), every step is
     # exact (DECIMAL(38,4) at most); only the cast back to DECIMAL(18,4) can overflow, to null without ANSI.
     exact = _parsed("quantity").cast(f"decimal({MONEY_PRECISION},0)") * _parsed("unit_price") - _parsed("discount")
@@ -116,7 +141,6 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
 
 def _rule_reason() -> Column:
     """The reason of the first rule before the duplicate rule that a row breaks; null if it breaks none."""
-    landed = [F.col(name) for name in (*CONTRACT_COLUMN_NAMES, UNPARSED_LINE)]
     # A row its source recipe could not map has nothing to judge: its recipe:<name>:<step> reason comes first.
     reason = (
         F.when(F.col(RECIPE_FAILURE).isNotNull(), F.col(RECIPE_FAILURE))
@@ -125,10 +149,9 @@ def _rule_reason() -> Column:
             F.lit(INVALID_ENCODING),
         )
         .when(F.col(LINE_NUMBER) == OBJECT_LINE, F.lit(UNREADABLE_OBJECT))
-        .when(
-            F.exists(F.array(*landed), lambda text: F.instr(text, REPLACEMENT_CHARACTER) > 0), F.lit(INVALID_ENCODING)
-        )
-        .when(F.exists(F.array(*landed), lambda text: F.instr(text, NUL) > 0), F.lit(NUL_CHARACTER))
+        # A landed value holds the character when their concatenation does (no lambda: Spark runs it interpreted).
+        .when(F.instr(F.col(_LANDED_TEXT), REPLACEMENT_CHARACTER) > 0, F.lit(INVALID_ENCODING))
+        .when(F.instr(F.col(_LANDED_TEXT), NUL) > 0, F.lit(NUL_CHARACTER))
         .when(F.col(UNPARSED_LINE).isNotNull(), F.lit(UNPARSEABLE_LINE))
     )
     for column in CONTRACT_COLUMNS:
@@ -188,8 +211,8 @@ def cleaned_rows(rows: DataFrame) -> DataFrame:
 
 def quarantined_rows(rows: DataFrame) -> DataFrame:
     """The rows with_reasons rejected: every landed column as the text that landed, the reason, the lineage."""
-    not_extra = {*CONTRACT_COLUMN_NAMES, *RAW_SYSTEM_COLUMNS, _PARSED, _LINE_AMOUNT, REASON}
-    extras = [name for name in rows.columns if name not in not_extra]
+    not_extra = {*CONTRACT_COLUMN_NAMES, *RAW_SYSTEM_COLUMNS, REASON}
+    extras = [name for name in rows.columns if name not in not_extra and "#" not in name]  # '#': working columns
     return rows.where(F.col(REASON).isNotNull()).select(
         *CONTRACT_COLUMN_NAMES,
         *extras,

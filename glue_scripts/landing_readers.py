@@ -20,6 +20,7 @@ from glue_scripts.reading_rules import (
     FORMAT,
     HEADER,
     LINE_INDEX,
+    RESERVED_COLUMNS,
     TEXT,
     column_name,
     column_names,
@@ -43,6 +44,14 @@ _CORRUPT = "_corrupt"
 _NANOS_PER_SECOND = 1_000_000_000
 # RFC 4180: a quote inside a quoted field is doubled ("" not \").
 _CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
+# A JSON Lines line from_json reads exactly as json_line_fields does (_json_fields), and each of its keys: with no
+# escapes in strings, every '"' delimits a string, so a quoted name followed by ':' is a key.
+_JSON_SPACE = r"[ \t\r\n]*+"
+_JSON_KEY = rf'"[a-z0-9_]++"{_JSON_SPACE}:'
+_JSON_VALUE = r'(?:"[^"\\\x00-\x1f]*+"|0|-?[1-9][0-9]*+|true|false|null)'
+_JSON_MEMBER = f"{_JSON_KEY}{_JSON_SPACE}{_JSON_VALUE}"
+_JSON_MEMBERS = f"(?:{_JSON_MEMBER}(?:{_JSON_SPACE},{_JSON_SPACE}{_JSON_MEMBER})*+)?"
+_EXACT_JSON_LINE = rf"^{_JSON_SPACE}\{{{_JSON_SPACE}{_JSON_MEMBERS}{_JSON_SPACE}\}}{_JSON_SPACE}$"
 # Columns every landed row gets from its file (LINE_NUMBER and UNPARSED_LINE come from the row itself).
 LINEAGE_COLUMNS = (SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
 
@@ -159,11 +168,12 @@ def _csv_fields(lines: DataFrame, widths: list[int]) -> DataFrame:
         parsed.append((width, F.col(f"_csv{width}")))
     values = F.coalesce(*(F.when(p.isNotNull(), F.array(*(p[f"c{i}"] for i in range(w)))) for w, p in parsed))
     corrupt = F.coalesce(*(p[_CORRUPT] for _, p in parsed))
-    quotes = F.length(TEXT) - F.length(F.regexp_replace(TEXT, '"', ""))
+    quotes = F.length(TEXT) - F.length(F.translate(TEXT, '"', ""))
     unparsed = F.when(corrupt.isNotNull() | (quotes % 2 == 1), F.col(TEXT))
     fields = F.when(unparsed.isNull(), F.map_from_arrays(HEADER, values))
-    # A record of empty or whitespace-only fields (a spreadsheet's trailing ",,,,") is blank too (is_blank_record).
-    blank = unparsed.isNull() & ~F.exists(values, lambda value: trimmed_text(value) != "")
+    # A record of empty or whitespace-only fields (a spreadsheet's trailing ",,,,") is blank too (is_blank_record):
+    # its fields run together are whitespace only (no lambda over the fields: Spark runs those interpreted).
+    blank = unparsed.isNull() & (trimmed_text(F.concat_ws("", values)) == "")
     return data.where(~blank).select(*lines.columns, fields.alias(FIELDS), unparsed.alias(UNPARSED_LINE))
 
 
@@ -174,12 +184,26 @@ def _json_keys(lines: DataFrame) -> set[str]:
 
 
 def _json_fields(lines: DataFrame) -> DataFrame:
-    """The lines of JSON Lines files with their fields by column name, or their text when they do not parse."""
-    # Spark's JSON functions re-render numbers through a double (12345678901234.1234 becomes
-    # 1.2345678901234123E13, 0.0002 becomes 2.0E-4): money must not go through binary floating point, so the
-    # exact text comes from a Python parser, run on the executors.
+    """The lines of JSON Lines files with their fields by column name, or their text when they do not parse.
+
+    Spark's JSON functions re-render numbers through a double (12345678901234.1234 becomes 1.2345678901234123E13,
+    0.0002 becomes 2.0E-4), and money must not go through binary floating point: the exact text comes from a Python
+    parser (json_line_fields), run on the executors. A line whose text Spark's from_json keeps exactly goes through
+    from_json instead, without the round trip to Python: a flat object of distinct lower-case keys, none reserved,
+    whose values are strings without escapes, integers, true, false or null.
+    """
+    reserved = F.array(*(F.lit(name) for name in sorted(RESERVED_COLUMNS)))
+    read = lines.withColumn(
+        FIELDS, F.when(F.col(TEXT).rlike(_EXACT_JSON_LINE), F.from_json(TEXT, T.MapType(T.StringType(), T.StringType())))
+    )
+    # from_json keeps repeated keys, which json_line_fields refuses: there are fewer distinct keys than keys.
+    names = F.map_keys(FIELDS)
+    exact = F.coalesce(
+        (F.size(F.array_distinct(names)) == F.regexp_count(TEXT, F.lit(_JSON_KEY))) & ~F.arrays_overlap(names, reserved),
+        F.lit(False),
+    )
     parse = F.udf(json_line_fields, T.MapType(T.StringType(), T.StringType()))
-    data = lines.withColumn(FIELDS, parse(TEXT))
+    data = read.where(exact).unionByName(read.where(~exact).withColumn(FIELDS, parse(TEXT)))
     return data.withColumn(UNPARSED_LINE, F.when(F.col(FIELDS).isNull(), F.col(TEXT)))
 
 

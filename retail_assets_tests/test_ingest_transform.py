@@ -263,6 +263,43 @@ def test_json_line_fields(line, fields):
     assert json_line_fields(line) == fields
 
 
+# Lines Spark's from_json reads (flat, lower-case keys, plain strings, integers, literals) and lines only the
+# Python reader reads exactly or refuses: the JSON Lines reader must give json_line_fields' answer for each.
+JSON_LINES_BOTH_WAYS = [
+    '{"transaction_id": "T1", "quantity": 12, "customer_id": null, "flag": true, "off": false}',
+    ' \t{ "a" :"x:y, \u00e9" ,"b":-7 , "big": 123456789012345678901234567890}\t ',
+    "{}",
+    "{ }",
+    '{"a": 0}',
+    '{"a": "say: \\"hi\\""}',
+    '{"a": "caf\\u00e9"}',
+    '{"a": 1.50, "b": 1e3, "c": -0}',
+    '{"a": -0}',
+    '{"a": 01}',
+    '{"a": 1, "a": 2}',
+    '{"a": 1, "A": 2}',
+    '{"A ": "x"}',
+    '{"reason": "x", "business_date": "2017-03-12"}',
+    '{"a": {"k": [1, 2.0]}, "b": [1]}',
+    '{"a": "tab\there"}',
+    '{"a": 1,}',
+    '{"a": 1} x',
+    '{"a": NaN}',
+    "[1, 2]",
+    '"text"',
+    "{broken",
+]
+
+
+def test_the_json_lines_reader_gives_the_python_reader_fields_for_every_line(spark):
+    from glue_scripts.landing_readers import _json_fields
+    from glue_scripts.reading_rules import FIELDS, TEXT
+
+    lines = spark.createDataFrame([(line,) for line in JSON_LINES_BOTH_WAYS], f"{TEXT} string")
+    read = {row[TEXT]: row[FIELDS] for row in _json_fields(lines).collect()}
+    assert read == {line: json_line_fields(line) for line in JSON_LINES_BOTH_WAYS}
+
+
 def test_business_days_are_inclusive_and_validated():
     assert business_days("2017-02-27", "2017-03-01") == ["2017-02-27", "2017-02-28", "2017-03-01"]
     for start, end in [
