@@ -19,6 +19,7 @@ from glue_scripts.reading_rules import (
     FILE,
     FORMAT,
     HEADER,
+    JSON_SPACE_CLASS,
     LINE_INDEX,
     RESERVED_COLUMNS,
     TEXT,
@@ -46,7 +47,7 @@ _NANOS_PER_SECOND = 1_000_000_000
 _CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
 # A JSON Lines line from_json reads exactly as json_line_fields does (_json_fields), and each of its keys: with no
 # escapes in strings, every '"' delimits a string, so a quoted name followed by ':' is a key.
-_JSON_SPACE = r"[ \t\r\n]*+"
+_JSON_SPACE = f"{JSON_SPACE_CLASS}*+"
 _JSON_KEY = rf'"[a-z0-9_]++"{_JSON_SPACE}:'
 _JSON_VALUE = r'(?:"[^"\\\x00-\x1f]*+"|0|-?[1-9][0-9]*+|true|false|null)'
 _JSON_MEMBER = f"{_JSON_KEY}{_JSON_SPACE}{_JSON_VALUE}"

@@ -31,7 +31,9 @@ RESERVED_COLUMNS = frozenset(
 # Spark's CSV reader has no limit on a field's length; Python's csv module stops at 128 KiB unless told otherwise.
 _CSV_FIELD_LIMIT = (1 << 31) - 1
 _BLANK_LINE = re.compile(BLANK_LINE_PATTERN)
-_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+# JSON's own whitespace (RFC 8259), around tokens; the Spark reader's line pattern uses it too.
+JSON_SPACE_CLASS = r"[ \t\r\n]"
+_JSON_SPACE = re.compile(f"{JSON_SPACE_CLASS}*")
 
 
 def column_name(landed: str) -> str:

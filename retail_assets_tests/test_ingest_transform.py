@@ -15,7 +15,8 @@ import pytest
 
 from glue_scripts.ingest_sales import run
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.reading_rules import json_line_fields
+from glue_scripts.landing_readers import _json_fields
+from glue_scripts.reading_rules import FIELDS, TEXT, json_line_fields
 from glue_scripts.sales_contract import business_days
 from retail_assets_tests.support.constants import PROJECT_ROOT
 
@@ -292,9 +293,6 @@ JSON_LINES_BOTH_WAYS = [
 
 
 def test_the_json_lines_reader_gives_the_python_reader_fields_for_every_line(spark):
-    from glue_scripts.landing_readers import _json_fields
-    from glue_scripts.reading_rules import FIELDS, TEXT
-
     lines = spark.createDataFrame([(line,) for line in JSON_LINES_BOTH_WAYS], f"{TEXT} string")
     read = {row[TEXT]: row[FIELDS] for row in _json_fields(lines).collect()}
     assert read == {line: json_line_fields(line) for line in JSON_LINES_BOTH_WAYS}
