@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 # What Python, the JVM and Spark need, and Pipes' bootstrap variables; AWS keys, PGPASSWORD, RETAIL_DATABASE_URL
 # and the like are left behind.
-ALLOWED_NAMES = frozenset({"PATH", "HOME", "PYTHONPATH", "JAVA_HOME", "TZ", "LANG", "TMPDIR"})
+ALLOWED_NAMES = frozenset({"PATH", "HOME", "XDG_CACHE_HOME", "PYTHONPATH", "JAVA_HOME", "TZ", "LANG", "TMPDIR"})
 ALLOWED_PREFIXES = ("SPARK_", "PYSPARK_", "LC_", "DAGSTER_PIPES_")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -29,6 +29,13 @@ SYSTEM_MODULES = {
     "test_sales_api.py",  # serve-sales-api processes, and a Python loading Dagster
 }
 SYSTEM_TESTS = {
+    # a Glue runner's JVM
+    (
+        "test_glue_runner_classes.py",
+        "test_a_runner_whose_jobs_all_succeeded_writes_the_archive_and_the_next_runner_maps_it",
+    ),
+    ("test_glue_runner_classes.py", "test_a_runner_with_a_failed_job_writes_no_archive"),
+    ("test_glue_runner_classes.py", "test_an_archive_the_jvm_cannot_use_is_deleted_and_the_jobs_still_run"),
     ("test_definitions.py", "test_definitions_load_without_network_or_processes"),  # a Python loading Dagster
     ("test_definitions.py", "test_workspace_graph_has_exactly_the_design_edges"),  # a code server process
     ("test_definitions.py", "test_workspace_assets_carry_zone_kinds_owners_description_and_code_reference"),  # server
@@ -66,6 +73,13 @@ def _moto_requests_over_tls():
     """Buckets are TLS-only; moto, which cannot tell, sees botocore's requests as TLS ones, as AWS does."""
     with moto_requests_over_tls():
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_this_test_run(tmp_path_factory):
+    """The Glue runners' class-data archive is this test run's (shared by its workers), not the user's."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp().parent / "xdg-cache")
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -12,20 +12,29 @@ import contextlib
 import json
 import os
 import runpy
+import shlex
 import signal
 import socket
 import socketserver
+import subprocess
 import sys
 import threading
 import traceback
 from pathlib import Path
 
+from pyspark import SparkContext
+from pyspark.errors import PySparkRuntimeError
+from pyspark.sql import SparkSession
+
 from glue_scripts.spark_session import configure_spark
+from retail_assets.defs.resources.local.glue_runner_classes import ClassArchive, class_archive
 from retail_assets.defs.resources.local.glue_runner_client import PIPES_ENV_PREFIX
 from retail_assets.defs.resources.local.glue_runner_isolation import job_process_state, job_session
 
 # How often the idle loop looks whether the process that started the runner is still there.
 _PARENT_POLL_S = 1.0
+# Writing the class-data archive at the JVM's exit takes about 6 s here.
+_JVM_EXIT_TIMEOUT_S = 45.0
 
 
 class _Frames:
@@ -52,11 +61,56 @@ def send_frame(connection: socket.socket, lock: threading.Lock, frame: dict) -> 
 class GlueRunner:
     """The warm session and the jobs it may run."""
 
-    def __init__(self, scripts_dir: Path, jobs: list[str]) -> None:
+    def __init__(self, scripts_dir: Path, jobs: list[str], archive: ClassArchive | None = None) -> None:
         self.scripts = {job: scripts_dir / f"{job}.py" for job in jobs}
-        # The scripts pin the session time zone themselves; the warm session's is only a starting value.
-        self.base = configure_spark(None, "UTC")
+        self._archive = archive
+        self.base = self._start_session()
         self._jobs_run = 0
+        self._succeeded: set[str] = set()
+
+    def _start_session(self) -> SparkSession:
+        """The warm session, its JVM started from the class-data archive; without it if the JVM cannot read it."""
+        # The scripts pin the session time zone themselves; the warm session's is only a starting value.
+        if self._archive is None:
+            return configure_spark(None, "UTC")
+        archive, submit_args = self._archive, os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+        try:
+            os.environ["PYSPARK_SUBMIT_ARGS"] = _with_java_options(submit_args, archive.java_options)
+            try:
+                session = configure_spark(None, "UTC")
+            except PySparkRuntimeError:
+                if archive.writing is not None:
+                    raise  # no archive was read: it is not the archive's fault
+                print(f"the JVM did not start from {archive.path}: deleted, a new one is written", flush=True)
+                archive.discard()
+                os.environ["PYSPARK_SUBMIT_ARGS"] = _with_java_options(submit_args, archive.java_options)
+                session = configure_spark(None, "UTC")
+        finally:
+            os.environ["PYSPARK_SUBMIT_ARGS"] = submit_args  # the jobs see the environment the runner was given
+        if archive.writing is None and not archive.mapped_by(SparkContext._gateway.proc.pid):
+            print(f"the JVM found {archive.path} wrong and started without it: deleted", flush=True)
+            archive.path.unlink(missing_ok=True)
+            self._archive = None
+        return session
+
+    def stop(self) -> None:
+        """Stop the session and its JVM; a JVM that wrote a class-data archive at its exit puts it in place.
+
+        Only a runner whose every job succeeded writes one: its JVM loaded the classes of all of them (the
+        pipeline's ingest and clean), which a runner stopped after its first job, or a failed one, did not.
+        """
+        self.base.stop()
+        gateway = SparkContext._gateway.proc  # the JVM that PySpark started, watching its stdin
+        if self._archive is not None and self._archive.writing is not None and self._succeeded != set(self.scripts):
+            gateway.kill()  # no archive of a part of the jobs' classes: the JVM is not given the time to write it
+        gateway.stdin.close()  # the JVM exits on its end (System.exit: it writes the archive first)
+        try:
+            code = gateway.wait(_JVM_EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
+            code = gateway.wait()
+        if self._archive is not None:
+            self._archive.finish(code)
 
     def run(self, job: str, argv: list[str], env: dict[str, str], connection: socket.socket) -> int:
         """Run one job's script as __main__ in a fresh session; its exit code."""
@@ -72,11 +126,14 @@ class GlueRunner:
         watcher = threading.Thread(target=self._stop_when_gone, args=(connection, job, done), daemon=True)
         watcher.start()
         try:
-            return self._run_script(
+            code = self._run_script(
                 script, argv, env, group, _Frames(connection, "stdout", lock), _Frames(connection, "stderr", lock)
             )
         finally:
             done.set()
+        if code == 0:
+            self._succeeded.add(job)
+        return code
 
     def _run_script(self, script: Path, argv: list[str], env: dict[str, str], group: str, stdout, stderr) -> int:
         """The script as __main__ with its output sent to the client; its exit code."""
@@ -116,6 +173,11 @@ class GlueRunner:
             os._exit(3)  # otherwise the JVM ends when this process does (PySpark's gateway watches its stdin)
 
 
+def _with_java_options(submit_args: str, options: str) -> str:
+    """spark-submit's arguments with the driver JVM's options added."""
+    return f"--driver-java-options {shlex.quote(options)} {submit_args}"
+
+
 def serve(socket_path: str, runner: GlueRunner) -> None:
     """Answer requests one at a time until the starting process goes away or the runner is told to stop."""
     parent = os.getppid()
@@ -143,9 +205,9 @@ def main() -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, signal.SIG_DFL)
     socket_path, scripts_dir, *jobs = sys.argv[1:]
-    runner = GlueRunner(Path(scripts_dir), jobs)
+    runner = GlueRunner(Path(scripts_dir), jobs, class_archive(os.environ))
     serve(socket_path, runner)
-    runner.base.stop()
+    runner.stop()
 
 
 if __name__ == "__main__":
