@@ -60,7 +60,7 @@ from glue_scripts.sales_contract import (
     key_segments_problem,
     suffix_case_problem,
 )
-from glue_scripts.spark_session import configure_spark, persisted
+from glue_scripts.spark_session import configure_spark, one_partition_per_core, persisted
 
 ARG_NAMES = ["JOB_NAME", "landing_uri", "raw_uri", "start_date", "end_date"]
 ASSET_KEY = "raw/sales"
@@ -169,7 +169,8 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[
         if by_recipe:
             lineage = files.select(SOURCE_OBJECT, SOURCE_MD5, SOURCE_BYTES, PARTITION_COLUMN)
             parts.append(recipe_rows(spark, by_recipe, escape_glob).join(lineage, SOURCE_OBJECT))
-        yield cached.enter_context(persisted(_union_as_raw(parts)))
+        # Parquet files are read a partition per file too (row numbers): merged as the text files' lines are.
+        yield cached.enter_context(persisted(one_partition_per_core(_union_as_raw(parts))))
 
 
 def _text_lines(

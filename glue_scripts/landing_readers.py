@@ -37,6 +37,7 @@ from glue_scripts.sales_contract import (
     SOURCE_OBJECT,
     UNPARSED_LINE,
 )
+from glue_scripts.spark_session import one_partition_per_core
 from glue_scripts.spark_text import trimmed_text
 
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
@@ -82,7 +83,10 @@ def read_text_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
     """Every physical line of text files (.gz decompressed), with its file and 0-based line index.
 
     Run inside one_partition_per_file: with each file alone in an unsplit partition, the row index within the
-    partition, the low bits of monotonically_increasing_id(), is the line index within the file.
+    partition, the low bits of monotonically_increasing_id(), is the line index within the file. Once every line
+    has its index, the files' partitions are merged into one per core: every later step (parsing, the Python
+    reader, the cache) would otherwise run a task per file, and a day of small files spent most of its time
+    starting tasks (the demo's week: 8.9 s -> 4.8 s warm).
     """
     lines = spark.read.text([escape_glob(uri) for uri in uris]).select(
         F.input_file_name().alias(FILE), F.monotonically_increasing_id().alias("_id"), "value"
@@ -90,8 +94,8 @@ def read_text_lines(spark: SparkSession, uris: list[str]) -> DataFrame:
     index = F.col("_id").bitwiseAND((1 << _ROW_BITS) - 1)
     # A UTF-8 byte order mark (spreadsheet exports) is not text of the first line.
     text = F.when(index == 0, F.regexp_replace("value", "^\ufeff", "")).otherwise(F.col("value"))
-    return lines.select(
-        FILE, F.shiftright("_id", _ROW_BITS).alias(_PARTITION), index.alias(LINE_INDEX), text.alias(TEXT)
+    return one_partition_per_core(
+        lines.select(FILE, F.shiftright("_id", _ROW_BITS).alias(_PARTITION), index.alias(LINE_INDEX), text.alias(TEXT))
     )
 
 

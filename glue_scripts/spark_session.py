@@ -57,3 +57,8 @@ def persisted(df: DataFrame) -> Iterator[DataFrame]:
         yield df
     finally:
         df.unpersist()
+
+
+def one_partition_per_core(df: DataFrame) -> DataFrame:
+    """df's partitions merged, without a shuffle, into one per core the session has."""
+    return df.coalesce(df.sparkSession.sparkContext.defaultParallelism)
