@@ -148,3 +148,24 @@ def test_a_runs_jobs_share_one_runner_stopped_after_the_last_glue_job(tmp_path, 
     assert SEEN["ingested"] == SEEN["cleaned"] != os.getpid(), SEEN  # one warm runner served both jobs
     # Its JVM's memory is given back before the checks and the warehouse load, not at the run's end.
     assert SEEN["alive_after"] is False
+
+
+def test_runs_inside_one_runner_for_these_runs_share_one_runner_stopped_when_the_block_ends(tmp_path, monkeypatch):
+    SEEN.clear()
+    for job in GLUE_JOBS:
+        (tmp_path / f"{job}.py").write_text(PID_SCRIPT)
+    monkeypatch.setattr(local_glue, "GLUE_SCRIPTS_DIR", tmp_path)
+    seen = []
+    with dg.DagsterInstance.ephemeral() as instance, local_glue.one_runner_for_these_runs():
+        for _ in range(2):
+            result = dg.materialize(
+                [ingested, cleaned, after_the_last_job],
+                resources={"glue": LocalGlueJobs(business_timezone="UTC")},
+                instance=instance,
+            )
+            assert result.success
+            seen.append(dict(SEEN))
+    # Both runs' jobs ran in one runner, kept after each run's last Glue job and stopped by the block's end.
+    assert {run[job] for run in seen for job in ("ingested", "cleaned")} == {seen[0]["ingested"]}, seen
+    assert all(run["alive_after"] for run in seen)
+    assert not psutil.pid_exists(seen[0]["ingested"])

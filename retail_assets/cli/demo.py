@@ -16,6 +16,7 @@ from retail_assets.cli.step_progress import progress_bar, step_label, step_lines
 from retail_assets.cli.summary import check_rows, format_summary, format_table, summarize
 from retail_assets.dashboards.location import dashboard_path
 from retail_assets.defs.resources.environments import resources_for
+from retail_assets.defs.resources.local.glue import one_runner_for_these_runs
 from retail_assets.settings import Settings, get_settings
 from retail_assets.store_files.generator import generate_landing
 
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     start = yesterday - timedelta(days=args.days - 1)
     broken = start - timedelta(days=1)  # outside the week, so that the week stays all green
     log_path = log_file_path(settings.home, "demo")
-    with quiet_output(log_path, args.verbose) as console:
+    # Its runs are small and one after another: one warm Spark session serves them all.
+    with quiet_output(log_path, args.verbose) as console, one_runner_for_these_runs():
         if not args.verbose:
             console.print(f"Dagster's event log and Spark's console: [bold]{log_path}[/]")
         week = run_week(console, settings, args, start, yesterday)

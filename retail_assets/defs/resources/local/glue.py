@@ -2,6 +2,8 @@
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 import pydantic
@@ -13,6 +15,31 @@ from retail_assets.defs.resources.local.parent_bound import bound_command
 from retail_assets.defs.resources.pinned import PinnedFields
 from retail_assets.settings import PROJECT_ROOT
 from retail_assets.spark_environment import allowed_environment, launcher_command
+
+
+class _KeptRunner:
+    """The runner a process keeps for all of its runs, inside one_runner_for_these_runs."""
+
+    active = False
+    runner: GlueRunnerProcess | None = None
+
+
+@contextmanager
+def one_runner_for_these_runs() -> Iterator[None]:
+    """Have every run of this process in the block share one Glue runner, stopped when the block ends.
+
+    For a process that runs small runs one after another (the demo: its week, then its broken day): each would
+    otherwise start a JVM and compile Spark's code again. A run's runner is otherwise stopped after its last Glue
+    job, to leave the memory to the checks that read whole days; small runs do not need it.
+    """
+    _KeptRunner.active = True
+    try:
+        yield
+    finally:
+        _KeptRunner.active = False
+        if _KeptRunner.runner is not None:
+            _KeptRunner.runner.stop()
+            _KeptRunner.runner = None
 
 
 class LocalGlueJobs(PinnedFields, GlueJobs):
@@ -43,9 +70,8 @@ class LocalGlueJobs(PinnedFields, GlueJobs):
         # Started by a run's first Glue job, not when the run starts: a run that never reaches one starts no JVM
         # (started earlier, its JVM would only compete with the landing step for the same two cores).
         # Outside a run (no teardown), the runner ends with this process.
-        if self._runner is None:
-            self._runner = GlueRunnerProcess(self._runner_env(), GLUE_SCRIPTS_DIR)
-        command = self._runner.client_command(job, job_arguments({"JOB_NAME": job, **arguments}))
+        runner = self._kept_runner() if _KeptRunner.active else self._run_runner()
+        command = runner.client_command(job, job_arguments({"JOB_NAME": job, **arguments}))
         # Bound to this run process (a cancelled run's SIGINT stops the client, and the runner then stops with the
         # job), and started with the allow-listed environment only: no AWS keys, PGPASSWORD or warehouse URL.
         command = launcher_command(bound_command(command))
@@ -57,6 +83,23 @@ class LocalGlueJobs(PinnedFields, GlueJobs):
             # this process: the idle JVM's memory is theirs now (at 1,000,000 rows it made the run's peak).
             if job == GLUE_JOBS[-1]:
                 self._stop_runner()
+
+    def _run_runner(self) -> GlueRunnerProcess:
+        """This run's runner, started by its first Glue job."""
+        if self._runner is None:
+            self._runner = GlueRunnerProcess(self._runner_env(), GLUE_SCRIPTS_DIR)
+        return self._runner
+
+    def _kept_runner(self) -> GlueRunnerProcess:
+        """The runner the process keeps across runs; a new one if this run's Spark settings differ from its."""
+        env = self._runner_env()
+        kept = _KeptRunner.runner
+        if kept is not None and kept.env != env:
+            kept.stop()
+            kept = None
+        if kept is None:
+            kept = _KeptRunner.runner = GlueRunnerProcess(env, GLUE_SCRIPTS_DIR)
+        return kept
 
     def _runner_env(self) -> dict[str, str]:
         """The runner's environment: the allow-listed variables of this one, and the Spark settings."""

@@ -16,14 +16,14 @@ from retail_assets.settings import PROJECT_ROOT
 RUNNER_MODULE = "retail_assets.defs.resources.local.glue_runner"
 CLIENT_SCRIPT = Path(__file__).with_name("glue_runner_client.py")
 READY_TIMEOUT_S = 300.0
-STOP_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 60.0  # the first runner writes the class-data archive as it stops (glue_runner_classes.py)
 
 
 class GlueRunnerProcess:
     """One runner: a child process with a warm Spark session, listening on a Unix socket in a private folder."""
 
     def __init__(self, env: dict[str, str], scripts_dir: Path = GLUE_SCRIPTS_DIR, jobs=GLUE_JOBS) -> None:
-        self._env, self._scripts_dir, self._jobs = env, scripts_dir, list(jobs)
+        self.env, self._scripts_dir, self._jobs = env, scripts_dir, list(jobs)
         self.starts = 0
         self._start()
 
@@ -38,7 +38,7 @@ class GlueRunnerProcess:
             self.process = subprocess.Popen(
                 # Bound to this process: the runner, its JVM and its workers die with it.
                 bound_command(command),
-                env=self._env,
+                env=self.env,
                 cwd=str(PROJECT_ROOT),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
