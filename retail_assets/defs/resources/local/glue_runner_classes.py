@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,12 @@ class ClassArchive:
     @property
     def java_options(self) -> str:
         """The JVM options that map the archive, or write it at exit."""
+        # A JVM that fails on an archive it cannot read writes a crash report: into the temporary folder, not into
+        # the project's (the runner's working folder).
+        crash_report = f"-XX:ErrorFile={tempfile.gettempdir()}/retail-glue-hs_err_pid%p.log"
         if self.writing is not None:
-            return f"-XX:ArchiveClassesAtExit={self.writing} {_QUIET}"
-        return f"-XX:SharedArchiveFile={self.path} {_QUIET}"
+            return f"-XX:ArchiveClassesAtExit={self.writing} {_QUIET} {crash_report}"
+        return f"-XX:SharedArchiveFile={self.path} {_QUIET} {crash_report}"
 
     def mapped_by(self, pid: int) -> bool:
         """Whether the process maps the archive (Linux shows it in /proc; elsewhere it is taken as mapped)."""
