@@ -139,7 +139,7 @@ def test_an_archive_the_jvm_cannot_use_is_deleted_and_the_jobs_still_run(tmp_pat
     codes, mapped = run_jobs(tmp_path, scripts, ["probe"])
     assert codes == [0] and str(path) not in mapped
     assert path.stat().st_size > written // 2  # written anew by the JVM started without it
-    assert not list(PROJECT_ROOT.glob("hs_err_pid*.log"))  # the crash report is in the temporary folder
+    assert not list(Path(PROJECT_ROOT).glob("hs_err_pid*.log"))  # the crash report is in the temporary folder
 
     path.write_bytes(b"\0" * 4096)  # a wrong header: the JVM runs without it
     codes, mapped = run_jobs(tmp_path, scripts, ["probe"])
