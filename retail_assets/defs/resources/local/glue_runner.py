@@ -73,20 +73,15 @@ class GlueRunner:
         # The scripts pin the session time zone themselves; the warm session's is only a starting value.
         if self._archive is None:
             return configure_spark(None, "UTC")
-        archive, submit_args = self._archive, os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+        archive = self._archive
         try:
-            os.environ["PYSPARK_SUBMIT_ARGS"] = _with_java_options(submit_args, archive.java_options)
-            try:
-                session = configure_spark(None, "UTC")
-            except PySparkRuntimeError:
-                if archive.writing is not None:
-                    raise  # no archive was read: it is not the archive's fault
-                print(f"the JVM did not start from {archive.path}: deleted, a new one is written", flush=True)
-                archive.discard()
-                os.environ["PYSPARK_SUBMIT_ARGS"] = _with_java_options(submit_args, archive.java_options)
-                session = configure_spark(None, "UTC")
-        finally:
-            os.environ["PYSPARK_SUBMIT_ARGS"] = submit_args  # the jobs see the environment the runner was given
+            session = _session_with_java_options(archive.java_options)
+        except PySparkRuntimeError:
+            if archive.writing is not None:
+                raise  # no archive was read: it is not the archive's fault
+            print(f"the JVM did not start from {archive.path}: deleted, a new one is written", flush=True)
+            archive.discard()
+            return _session_with_java_options(archive.java_options)
         if archive.writing is None and not archive.mapped_by(SparkContext._gateway.proc.pid):
             print(f"the JVM found {archive.path} wrong and started without it: deleted", flush=True)
             archive.path.unlink(missing_ok=True)
@@ -173,9 +168,14 @@ class GlueRunner:
             os._exit(3)  # otherwise the JVM ends when this process does (PySpark's gateway watches its stdin)
 
 
-def _with_java_options(submit_args: str, options: str) -> str:
-    """spark-submit's arguments with the driver JVM's options added."""
-    return f"--driver-java-options {shlex.quote(options)} {submit_args}"
+def _session_with_java_options(options: str) -> SparkSession:
+    """The warm session, its driver JVM started with options; the jobs see the environment the runner was given."""
+    submit_args = os.environ.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+    os.environ["PYSPARK_SUBMIT_ARGS"] = f"--driver-java-options {shlex.quote(options)} {submit_args}"
+    try:
+        return configure_spark(None, "UTC")
+    finally:
+        os.environ["PYSPARK_SUBMIT_ARGS"] = submit_args
 
 
 def serve(socket_path: str, runner: GlueRunner) -> None:

@@ -56,7 +56,7 @@ class ClassArchive:
     def discard(self) -> None:
         """Delete an archive the JVM could not start from; this JVM then writes a new one."""
         self.path.unlink(missing_ok=True)
-        self.writing = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp")
+        self.writing = _writing_path(self.path)
 
     def finish(self, jvm_exit_code: int | None) -> None:
         """Put the archive this JVM wrote in place, if it exited cleanly and wrote one; else delete what it left."""
@@ -88,7 +88,12 @@ def class_archive(environ: Mapping[str, str]) -> ClassArchive | None:
         return ClassArchive(path, None)
     if os.path.lexists(path):  # not ours alone: neither mapped nor replaced
         return None
-    return ClassArchive(path, path.with_name(f"{path.stem}.{os.getpid()}.tmp"))
+    return ClassArchive(path, _writing_path(path))
+
+
+def _writing_path(path: Path) -> Path:
+    """Where this process's JVM writes the archive at path before it is moved into place."""
+    return path.with_name(f"{path.stem}.{os.getpid()}.tmp")
 
 
 def archive_folder(environ: Mapping[str, str]) -> Path | None:
