@@ -3,11 +3,12 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from retail_assets.defs.resources.local.glue_runner_classes import class_archive
+from retail_assets.defs.resources.local.glue_runner_classes import archive_digest, class_archive, java_binary
 from retail_assets.defs.resources.local.glue_runner_process import GlueRunnerProcess
 from retail_assets_tests.support.constants import PROJECT_ROOT
 from retail_assets_tests.support.processes import descendants
@@ -63,16 +64,37 @@ def test_an_archive_anybody_else_could_have_written_is_neither_mapped_nor_replac
     assert class_archive(cache_env(tmp_path)) is None  # nor is one in a folder others may write
 
 
-def test_leftovers_of_other_jdks_and_of_killed_writers_are_removed(tmp_path):
+def test_unused_archives_of_other_checkouts_and_leftovers_of_killed_writers_are_removed(tmp_path):
     path = class_archive(cache_env(tmp_path)).path
-    other_jdk = path.with_name("spark-0123456789abcdef.jsa")
+    unused_other = path.with_name("spark-0123456789abcdef.jsa")
+    used_other = path.with_name("spark-fedcba9876543210.jsa")
     killed_writer = path.with_name(f"{path.stem}.{DEAD_PID}.tmp")
     running_writer = path.with_name(f"{path.stem}.{os.getppid()}.tmp")
-    for leftover in (other_jdk, killed_writer, running_writer):
+    for leftover in (unused_other, used_other, killed_writer, running_writer):
         leftover.write_bytes(b"classes")
+    a_month_ago = time.time() - 31 * 24 * 3600
+    os.utime(unused_other, (a_month_ago, a_month_ago))
     class_archive(cache_env(tmp_path))
-    assert not other_jdk.exists() and not killed_writer.exists()
-    assert running_writer.exists()
+    assert not unused_other.exists() and not killed_writer.exists()
+    assert used_other.exists() and running_writer.exists()
+
+
+def test_a_runner_touches_the_archive_it_maps(tmp_path):
+    archive = class_archive(cache_env(tmp_path))
+    archive.writing.write_bytes(b"classes")
+    archive.finish(jvm_exit_code=0)
+    a_week_ago = time.time() - 7 * 24 * 3600
+    os.utime(archive.path, (a_week_ago, a_week_ago))
+    class_archive(cache_env(tmp_path))
+    assert archive.path.stat().st_mtime > a_week_ago + 3600
+
+
+def test_two_folders_of_the_same_jars_have_archives_of_their_own(tmp_path):
+    java = java_binary(os.environ)
+    for checkout in ("one", "two"):
+        (tmp_path / checkout / "jars").mkdir(parents=True)
+        (tmp_path / checkout / "jars" / "spark-core_2.12-3.5.3.jar").write_bytes(b"")
+    assert archive_digest(java, tmp_path / "one" / "jars") != archive_digest(java, tmp_path / "two" / "jars")
 
 
 def test_without_a_home_or_with_an_unplain_path_there_is_no_archive(tmp_path):

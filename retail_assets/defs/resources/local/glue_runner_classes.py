@@ -4,7 +4,9 @@ A JVM spends much of its start loading and verifying Spark's classes. Mapped fro
 first action took 2.8 s instead of 5.1 s here. Java 17 writes an archive of every class a JVM loaded when that JVM
 exits (-XX:ArchiveClassesAtExit; -XX:+AutoCreateSharedArchive only came with Java 19), so a runner that finds none
 writes one at its exit (about 6 s, once) and every later runner maps it (-XX:SharedArchiveFile). An archive holds
-only what the JDK and the jars it was made from define: its name is a digest of both. The JVM runs without an
+only what the JDK and the jars it was made from define: its name is a digest of both, the jars' folder included (two
+virtualenvs hold the same jar names at different class paths). Another digest's archive is another checkout's, kept
+until nobody has used it for a month. The JVM runs without an
 archive it finds wrong, which the runner then deletes (the next runner writes a new one); one it cannot read at all
 (truncated) stops the JVM: the runner deletes it and starts a JVM that writes a new one.
 
@@ -19,6 +21,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,8 @@ _ARCHIVE = re.compile(r"^spark-[0-9a-f]{16}\.jsa$")
 _BEING_WRITTEN = re.compile(r"^spark-[0-9a-f]{16}\.([0-9]+)\.tmp$")
 # The dump names every class it leaves out (those of signed jars), and a mismatch is not an error: not in the log.
 _QUIET = "-Xlog:cds*=off"
+# Mapping a file changes none of its times: a runner touches its archive, and one nobody touched for this long goes.
+_UNUSED_FOR_S = 30 * 24 * 3600
 
 
 @dataclass
@@ -82,9 +87,12 @@ def class_archive(environ: Mapping[str, str]) -> ClassArchive | None:
         return None
     if not _private(folder, stat.S_ISDIR):
         return None
-    path = folder / f"spark-{_digest(java)}.jsa"
+    import pyspark  # the runner's own PySpark: its jars are the JVM's class path
+
+    path = folder / f"spark-{archive_digest(java, Path(pyspark.__file__).resolve().parent / 'jars')}.jsa"
     _remove_leftovers(folder, keep=path.name)
     if _private(path, stat.S_ISREG):
+        os.utime(path)
         return ClassArchive(path, None)
     if os.path.lexists(path):  # not ours alone: neither mapped nor replaced
         return None
@@ -111,12 +119,9 @@ def java_binary(environ: Mapping[str, str]) -> Path | None:
     return Path(found).resolve() if found and os.path.isfile(found) else None
 
 
-def _digest(java: Path) -> str:
-    """What an archive depends on: the JDK's files and PySpark's jars."""
-    import pyspark  # the runner's own PySpark: its jars are the JVM's class path
-
-    jars = Path(pyspark.__file__).parent / "jars"
-    identity = [str(java), str(java.stat().st_mtime_ns), *sorted(p.name for p in jars.glob("*.jar"))]
+def archive_digest(java: Path, jars: Path) -> str:
+    """What an archive depends on: the JDK's files, and the folder and names of PySpark's jars (the class path)."""
+    identity = [str(java), str(java.stat().st_mtime_ns), str(jars), *sorted(p.name for p in jars.glob("*.jar"))]
     libjvm = java.parent.parent / "lib" / "server" / "libjvm.so"
     if libjvm.is_file():
         identity.append(str(libjvm.stat().st_mtime_ns))
@@ -133,12 +138,21 @@ def _private(path: Path, is_kind) -> bool:
 
 
 def _remove_leftovers(folder: Path, keep: str) -> None:
-    """Archives of another JDK or other jars, and what a JVM killed while it wrote left."""
+    """Archives of another JDK or jars nobody used for a month, and what a JVM killed while it wrote left."""
+    unused_since = time.time() - _UNUSED_FOR_S
     for entry in folder.iterdir():
         writer = _BEING_WRITTEN.match(entry.name)
-        stale = bool(_ARCHIVE.match(entry.name)) and entry.name != keep
+        stale = bool(_ARCHIVE.match(entry.name)) and entry.name != keep and _modified(entry) < unused_since
         if stale or (writer and not _alive(int(writer.group(1)))):
             entry.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    """When path was last written or touched (now if it is already gone)."""
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return time.time()
 
 
 def _alive(pid: int) -> bool:
