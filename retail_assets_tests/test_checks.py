@@ -1,6 +1,6 @@
 """Each asset check passes on good data and fails, with the expected metadata, on data that breaks its rule."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from retail_assets.defs.checks import (
     raw_matches_landing,
     rows_conserved,
 )
+from retail_assets.defs.checks import per_day
 from retail_assets.defs.checks.raw_checks import integrity_problems
 from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets_tests.support.lake_builders import (
@@ -204,6 +205,25 @@ def test_cleaned_model_catches_each_broken_rule(lake):
     assert meta(evaluation, "failing_rows") == 5
 
 
+def test_the_cleaned_model_over_a_range_judges_each_day_by_its_own_rows(lake):
+    # One validation serves the range: a day's result is what validating its rows alone gives.
+    days = ["2024-03-02", "2024-03-03", "2024-03-04"]
+    for offset, day in enumerate(days):
+        sold_at = datetime(2024, 3, 2 + offset, 12, tzinfo=UTC)
+        rows = [cleaned_row(line, sold_at=sold_at) for line in (1, 2)]  # the same lines as every other day's
+        if day == days[1]:
+            rows += [{**rows[0]}, cleaned_row(5, price="-1", sold_at=sold_at)]
+        write_day(lake, "cleaned", "sales", day, rows, CLEANED_SCHEMA)
+    by_day = evaluations(cleaned_sales_model, lake, days=(days[0], days[-1]))
+    assert by_day[days[0]].passed and by_day[days[2]].passed
+    assert meta(by_day[days[0]], "rows_checked") == 2
+    broken = by_day[days[1]]
+    assert not broken.passed and meta(broken, "rows_checked") == 4 and meta(broken, "failing_rows") == 2
+    assert meta(broken, "rules_failed") == {"no_duplicate_lines": 1, "unit_price: unit_price_not_negative": 1}
+    assert broken.description == "2 of 4 rows break no_duplicate_lines, unit_price: unit_price_not_negative"
+    assert [row.data["transaction_id"] for row in meta(broken, "failing_rows_sample").records] == ["t1", "t5"]
+
+
 def test_rows_conserved_and_quarantine_rate(lake):
     source = land(lake, DAY, "a.csv", "x")
     write_day(lake, "raw", "sales", DAY, [raw_row(source, n) for n in range(10)], raw_schema())
@@ -341,3 +361,20 @@ def test_an_object_a_recipe_reads_holds_rows_by_its_recipe(lake, tmp_path):
     (problem,) = integrity_problems(lake, DAY, {recipe.name: recipe})
     assert problem["object"] == f"sales/{DAY}/{recipe.key_in_day('lost.txt')}"
     assert len(integrity_problems(lake, DAY, {})) == 2  # read as landing-contract text, both hold a line
+
+
+@pytest.mark.parametrize("page", [1000, 1])
+def test_each_days_evaluation_targets_that_days_latest_materialization(monkeypatch, page):
+    monkeypatch.setattr(per_day, "_PAGE", page)  # one page, and one page per record
+    key = dg.AssetKey(["raw", "sales"])
+    with dg.DagsterInstance.ephemeral() as instance:
+        for day in ["2024-03-02", "2024-03-03", "2024-03-02", "2024-03-05"]:
+            instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=day))
+        latest = {}
+        for record in instance.fetch_materializations(key, limit=10, ascending=True).records:
+            latest[record.partition_key] = record.storage_id
+        targets = per_day.day_materializations(instance, key, ["2024-03-02", "2024-03-03", "2024-03-04"])
+    assert {day: target.storage_id for day, target in targets.items()} == {
+        "2024-03-02": latest["2024-03-02"],
+        "2024-03-03": latest["2024-03-03"],
+    }

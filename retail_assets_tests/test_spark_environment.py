@@ -111,26 +111,31 @@ with open_dagster_pipes() as pipes:
 SEEN: dict[str, object] = {}  # what the assets below saw, by asset
 
 
-def glue_job_asset(name: str, job: str, deps: list) -> dg.AssetsDefinition:
-    """An asset that runs a Glue job and notes the process the job reported it ran in."""
+def glue_job_asset(name: str, job: str, deps: list, last: bool) -> dg.AssetsDefinition:
+    """An asset that runs a Glue job for two chunks of days, as raw and cleaned do, and notes the processes they
+    reported they ran in; the pipeline's last one then says its jobs are done, as cleaned does."""
 
     @dg.asset(name=name, deps=deps)
     def run_it(glue: GlueJobs):
-        results = glue.run_job(dg.AssetExecutionContext.get(), job, {"start_date": "2024-01-01"})
-        SEEN[name] = results[0].metadata["runner_pid"].value
-        return results
+        chunks = [glue.run_job(dg.AssetExecutionContext.get(), job, {"start_date": day}) for day in DAYS]
+        SEEN[name] = {results[0].metadata["runner_pid"].value for results in chunks}
+        if last:
+            glue.jobs_done()
+        return chunks[-1]
 
     return run_it
 
 
-ingested = glue_job_asset("ingested", "ingest_sales", [])
-cleaned = glue_job_asset("cleaned", "clean_sales", [ingested])
+DAYS = ["2024-01-01", "2024-04-10"]
+ingested = glue_job_asset("ingested", "ingest_sales", [], last=False)
+cleaned = glue_job_asset("cleaned", "clean_sales", [ingested], last=True)
 
 
 @dg.asset(deps=[cleaned])
 def after_the_last_job() -> None:
     """Notes whether the process the clean job ran in is still alive, as the checks after it run."""
-    SEEN["alive_after"] = psutil.pid_exists(SEEN["cleaned"])
+    (runner,) = SEEN["cleaned"]
+    SEEN["alive_after"] = psutil.pid_exists(runner)
 
 
 def test_a_runs_jobs_share_one_runner_stopped_after_the_last_glue_job(tmp_path, monkeypatch):
@@ -145,7 +150,8 @@ def test_a_runs_jobs_share_one_runner_stopped_after_the_last_glue_job(tmp_path, 
             instance=instance,
         )
     assert result.success
-    assert SEEN["ingested"] == SEEN["cleaned"] != os.getpid(), SEEN  # one warm runner served both jobs
+    # One warm runner served both jobs, each over two chunks.
+    assert len(SEEN["ingested"]) == 1 and SEEN["ingested"] == SEEN["cleaned"] != {os.getpid()}, SEEN
     # Its JVM's memory is given back before the checks and the warehouse load, not at the run's end.
     assert SEEN["alive_after"] is False
 
@@ -166,6 +172,7 @@ def test_runs_inside_one_runner_for_these_runs_share_one_runner_stopped_when_the
             assert result.success
             seen.append(dict(SEEN))
     # Both runs' jobs ran in one runner, kept after each run's last Glue job and stopped by the block's end.
-    assert {run[job] for run in seen for job in ("ingested", "cleaned")} == {seen[0]["ingested"]}, seen
+    (runner,) = seen[0]["ingested"]
+    assert {pid for run in seen for job in ("ingested", "cleaned") for pid in run[job]} == {runner}, seen
     assert all(run["alive_after"] for run in seen)
-    assert not psutil.pid_exists(seen[0]["ingested"])
+    assert not psutil.pid_exists(runner)

@@ -63,6 +63,9 @@ def cleaned_sales(context: dg.AssetExecutionContext, glue: GlueJobs, crawler: Cr
         )
         for result in results:
             reports[result.asset_key].append(result.metadata)
+    # The pipeline's last Glue job, after every chunk: stopping the local runner after each would start a JVM per
+    # chunk (a year is four).
+    glue.jobs_done()
     reported = {asset_key: merge_metadata(parts) for asset_key, parts in reports.items()}
     figures = day_figures(days, reported[CLEANED_SALES], reported[QUARANTINE_SALES])
     table = day_table(list(figures.values()))

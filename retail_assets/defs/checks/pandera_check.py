@@ -19,20 +19,35 @@ def validate(
     model: type[pa.DataFrameModel], frame: pd.DataFrame, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
 ) -> dg.AssetCheckResult:
     """Validate every rule lazily; a failure names each rule with its failing rows and shows up to 20 of them."""
+    cases = failure_cases(model, frame)
+    return passed(len(frame)) if cases is None else failed(frame, cases, severity)
+
+
+def failure_cases(model: type[pa.DataFrameModel], frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Every rule's failure cases on the frame, each with its rule (None when every rule holds)."""
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.assign(rule=_rule_names)
-        rows_by_rule = cases.groupby("rule")["index"].nunique()  # schema-level failures (no row) count 0
-        rules = {str(rule): int(count) for rule, count in rows_by_rule.items()}
-        failing = frame.loc[frame.index.isin(cases["index"].dropna().unique())]
-        return dg.AssetCheckResult(
-            passed=False,
-            severity=severity,
-            description=f"{len(failing)} of {len(frame)} rows break {', '.join(sorted(rules))}",
-            metadata={**failure_metadata(rules, failing), "rows_checked": len(frame)},
-        )
-    return dg.AssetCheckResult(passed=True, metadata={"rows_checked": len(frame)})
+        return errors.failure_cases.assign(rule=_rule_names)
+    return None
+
+
+def passed(rows: int) -> dg.AssetCheckResult:
+    """A pass over that many rows."""
+    return dg.AssetCheckResult(passed=True, metadata={"rows_checked": rows})
+
+
+def failed(frame: pd.DataFrame, cases: pd.DataFrame, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
+    """The failure of the frame's rows with those failure cases: each rule with its failing rows, 20 of them shown."""
+    rows_by_rule = cases.groupby("rule")["index"].nunique()  # schema-level failures (no row) count 0
+    rules = {str(rule): int(count) for rule, count in rows_by_rule.items()}
+    failing = frame.loc[frame.index.isin(cases["index"].dropna().unique())]
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=severity,
+        description=f"{len(failing)} of {len(frame)} rows break {', '.join(sorted(rules))}",
+        metadata={**failure_metadata(rules, failing), "rows_checked": len(frame)},
+    )
 
 
 def _rule_names(cases: pd.DataFrame) -> pd.Series:
@@ -77,17 +92,28 @@ def validate_days(
 ) -> dict[str, dg.AssetCheckResult]:
     """The model on each day's rows (a day without rows passes, with 0 rows checked).
 
-    The frame is split by day once: selecting each day from the whole frame made a year's check quadratic
-    (365 scans of 3.65 million rows).
+    Validated once over every day, then told apart by day: each rule of the models holds row by row, or among the
+    rows of one day (the duplicate rules' columns hold the day), so a day's failure cases are its result alone. One
+    validation per day cost pandera's fixed tenth of a second 365 times in a year; selecting each day from the whole
+    frame, a scan of it per day.
     """
-    by_day = {} if frame is None else dict(tuple(frame.groupby(PARTITION_COLUMN, sort=False)))
-    results = {}
-    for day in days:
-        rows = by_day.get(day)
-        if rows is None or rows.empty:
-            results[day] = dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0})
-            continue
-        day_frame = rows[columns].reset_index(drop=True)
-        day_frame.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
-        results[day] = validate(model, day_frame, severity)
+    results = {day: passed(0) for day in days}
+    if frame is None:
+        return results
+    frame = frame.loc[frame[PARTITION_COLUMN].isin(days)].reset_index(drop=True)
+    checked = frame[columns]
+    checked.attrs[BUSINESS_TIMEZONE_ATTR] = pipeline.business_timezone
+    cases = failure_cases(model, checked)
+    day_of_row = frame[PARTITION_COLUMN]
+    if cases is None:
+        results.update({day: passed(rows) for day, rows in day_of_row.value_counts().items()})
+        return results
+    # A failure of no row (a schema-level one: a column missing or of the wrong type) is every day's.
+    of_rows = cases.loc[cases["index"].notna()]
+    every_day = cases.loc[cases["index"].isna()]
+    case_days = day_of_row.to_numpy()[of_rows["index"].astype("int64").to_numpy()]
+    by_day = dict(tuple(of_rows.groupby(case_days, sort=False)))
+    for day, rows in checked.groupby(day_of_row, sort=False):
+        day_cases = pd.concat([by_day[day], every_day]) if day in by_day else every_day
+        results[day] = passed(len(rows)) if day_cases.empty else failed(rows, day_cases, severity)
     return results

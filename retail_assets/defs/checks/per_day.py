@@ -13,6 +13,7 @@ import dagster as dg
 from retail_assets.dagster_private import AssetCheckEvaluationTargetMaterializationData
 
 DayResults = Mapping[str, dg.AssetCheckResult]
+_PAGE = 1000
 
 
 def evaluations_by_day(
@@ -20,6 +21,7 @@ def evaluations_by_day(
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     """Each day's result as an evaluation of its partition, then the check's output."""
     (spec,) = context.check_specs
+    targets = day_materializations(context.instance, spec.asset_key, list(results))
     for day, result in results.items():
         yield dg.AssetCheckEvaluation(
             asset_key=spec.asset_key,
@@ -30,20 +32,29 @@ def evaluations_by_day(
             description=result.description,
             blocking=spec.blocking,
             partition=day,
-            target_materialization_data=day_materialization(context.instance, spec.asset_key, day),
+            target_materialization_data=targets.get(day),
         )
     (output_name,) = context.op_execution_context.selected_output_names
     yield dg.Output(None, output_name=output_name)
 
 
-def day_materialization(
-    instance: dg.DagsterInstance, asset_key: dg.AssetKey, day: str
-) -> AssetCheckEvaluationTargetMaterializationData | None:
-    """The latest materialization of the day's partition: the one the evaluation checked."""
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key, asset_partitions=[day]), limit=1)
-    if not records.records:
-        return None
-    record = records.records[0]
-    return AssetCheckEvaluationTargetMaterializationData(
-        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-    )
+def day_materializations(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, days: list[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """The latest materialization of each day's partition (the one its evaluation checked), by day.
+
+    Read newest first in pages, not one query per day: a year's check spent seconds on 365 queries.
+    """
+    found: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
+    records_filter = dg.AssetRecordsFilter(asset_key, asset_partitions=days)
+    cursor = None
+    while True:
+        page = instance.fetch_materializations(records_filter, limit=_PAGE, cursor=cursor)
+        for record in page.records:
+            if record.partition_key not in found:
+                found[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+        if not page.has_more or len(found) == len(days):
+            return found
+        cursor = page.cursor

@@ -38,3 +38,6 @@ class GlueJobs(dg.ConfigurableResource):
         self, context: dg.AssetExecutionContext, job: str, arguments: dict[str, str]
     ) -> list[dg.MaterializeResult]:
         """Run job with arguments and return the materializations it reported."""
+
+    def jobs_done(self) -> None:
+        """The run's last Glue job has ended: free what was kept warm for a next one (nothing is, on AWS)."""

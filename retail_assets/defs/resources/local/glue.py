@@ -9,7 +9,7 @@ import dagster as dg
 import pydantic
 from pydantic import PrivateAttr
 
-from retail_assets.defs.resources.glue import GLUE_JOBS, GLUE_SCRIPTS_DIR, GlueJobs, job_arguments
+from retail_assets.defs.resources.glue import GLUE_SCRIPTS_DIR, GlueJobs, job_arguments
 from retail_assets.defs.resources.local.glue_runner_process import GlueRunnerProcess
 from retail_assets.defs.resources.local.parent_bound import bound_command
 from retail_assets.defs.resources.pinned import PinnedFields
@@ -76,13 +76,12 @@ class LocalGlueJobs(PinnedFields, GlueJobs):
         # job), and started with the allow-listed environment only: no AWS keys, PGPASSWORD or warehouse URL.
         command = launcher_command(bound_command(command))
         client = dg.PipesSubprocessClient(cwd=str(PROJECT_ROOT))
-        try:
-            return client.run(context=context, command=command).get_results()
-        finally:
-            # After the pipeline's last Glue job come only checks and the warehouse load, which read whole days in
-            # this process: the idle JVM's memory is theirs now (at 1,000,000 rows it made the run's peak).
-            if job == GLUE_JOBS[-1]:
-                self._stop_runner()
+        return client.run(context=context, command=command).get_results()
+
+    def jobs_done(self) -> None:
+        # Only checks and the warehouse load come after, and they read whole days in this process: the idle JVM's
+        # memory is theirs now (at 1,000,000 rows it made the run's peak). A runner kept across runs stays.
+        self._stop_runner()
 
     def _run_runner(self) -> GlueRunnerProcess:
         """This run's runner, started by its first Glue job."""
