@@ -26,7 +26,7 @@ from retail_assets.defs.checks import (
     raw_matches_landing,
     rows_conserved,
 )
-from retail_assets.defs.checks import per_day
+from retail_assets.defs.checks import pandera_check, per_day
 from retail_assets.defs.checks.raw_checks import integrity_problems
 from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets_tests.support.lake_builders import (
@@ -205,8 +205,10 @@ def test_cleaned_model_catches_each_broken_rule(lake):
     assert meta(evaluation, "failing_rows") == 5
 
 
-def test_the_cleaned_model_over_a_range_judges_each_day_by_its_own_rows(lake):
-    # One validation serves the range: a day's result is what validating its rows alone gives.
+@pytest.mark.parametrize("validated_rows", [250_000, 3, 1])  # the range in one batch, in two, a day to a batch
+def test_the_cleaned_model_over_a_range_judges_each_day_by_its_own_rows(lake, monkeypatch, validated_rows):
+    # One validation serves several days: a day's result is what validating its rows alone gives.
+    monkeypatch.setattr(pandera_check, "VALIDATED_ROWS", validated_rows)
     days = ["2024-03-02", "2024-03-03", "2024-03-04"]
     for offset, day in enumerate(days):
         sold_at = datetime(2024, 3, 2 + offset, 12, tzinfo=UTC)
