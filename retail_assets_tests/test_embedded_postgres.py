@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -103,3 +104,36 @@ def test_concurrent_first_calls_initialise_and_start_once(home: Path) -> None:
     assert len(set(urls)) == 1
     with psycopg.connect(urls[0]) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def _lose_password_file(server: EmbeddedPostgres) -> None:
+    server.password_file.unlink()
+    server.pgpass_file.unlink()
+
+
+def _lose_home_folder(server: EmbeddedPostgres) -> None:
+    shutil.rmtree(server.root)  # as root the cluster is in SERVER_ROOT and outlives it
+
+
+@pytest.mark.parametrize(
+    "lose",
+    [
+        _lose_password_file,
+        pytest.param(
+            _lose_home_folder, marks=pytest.mark.skipif(os.geteuid() != 0, reason="the cluster is in home otherwise")
+        ),
+    ],
+)
+def test_a_cluster_without_its_password_file_is_set_aside_and_made_anew(home: Path, lose) -> None:
+    server = EmbeddedPostgres(home)
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE kept_marker (id int)")
+    old_pid = server.running_pid()
+    lose(server)
+    url = EmbeddedPostgres(home).url()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT to_regclass('kept_marker')").fetchone() == (None,)
+    assert server.running_pid() not in (None, old_pid)
+    # The old cluster's files are moved aside, not deleted.
+    (aside,) = server.cluster_dir.glob("data.orphaned-*")
+    assert (aside / "PG_VERSION").is_file()

@@ -123,6 +123,8 @@ class EmbeddedPostgres:
     def url(self, role: str = LOADER) -> str:
         """Start the server if needed (initialising it on first use) and return role's URL for database retail."""
         with self._locked():
+            if (self.data_dir / "PG_VERSION").is_file() and not os.path.lexists(self.password_file):
+                self._set_aside_orphaned_cluster()
             if not (self.data_dir / "PG_VERSION").is_file():
                 self._initdb()
             passwords = ensure_pgpass(self.pgpass_file, read_private_file(self.password_file).strip())
@@ -214,6 +216,22 @@ class EmbeddedPostgres:
                 f"{done.stderr.strip() or done.stdout.strip()}\n{self._log_tail()}"
             )
         return done
+
+    def _set_aside_orphaned_cluster(self) -> None:
+        """Stop a cluster whose superuser password file is gone and move it aside, so a new one can be made."""
+        # Without its password no one can log in to it (as root the cluster outlives a deleted home in
+        # SERVER_ROOT). Its files are kept, not deleted: the warehouse tables are reloaded from the lakehouse.
+        if self._running_port() is not None:
+            self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
+        aside = self.cluster_dir / f"data.orphaned-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        self.data_dir.rename(aside)
+        log.warning(
+            "The PostgreSQL cluster in %s has no superuser password file (%s); it was stopped and moved to %s, "
+            "and a new cluster is created",
+            self.data_dir,
+            self.password_file,
+            aside,
+        )
 
     def _initdb(self) -> None:
         """Create the cluster: superuser retail with a fresh random password, scram-sha-256, 127.0.0.1 only."""
