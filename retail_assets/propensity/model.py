@@ -1,13 +1,21 @@
 """The XGBoost booster: deterministic training, its file, its scores and its held-out metrics."""
 
+from __future__ import annotations
+
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
-from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
+
+if TYPE_CHECKING:
+    import xgboost as xgb
+
+# xgboost and scikit-learn are imported where they are used: together they take about 1 s to import, which every
+# process that loads the definitions (each run, each `dagster` command) would pay, and only training and scoring
+# need them.
 
 # One thread and fixed seeds: the same rows give the same trees, byte for byte.
 PARAMS = {
@@ -28,6 +36,8 @@ TOP_SHARE = 0.10
 
 def train_booster(features: pd.DataFrame, label: pd.Series, params: dict = PARAMS, rounds: int = ROUNDS) -> bytes:
     """Train on the rows and return the model file (XGBoost's JSON format)."""
+    import xgboost as xgb
+
     matrix = xgb.DMatrix(features.to_numpy(), label=label.to_numpy(), feature_names=list(features.columns))
     booster = xgb.train(params, matrix, num_boost_round=rounds)
     return bytes(booster.save_raw("json"))
@@ -35,6 +45,8 @@ def train_booster(features: pd.DataFrame, label: pd.Series, params: dict = PARAM
 
 def load_booster(model_file: bytes) -> xgb.Booster:
     """A booster from its file (JSON, UBJSON or the legacy binary SageMaker's 1.x containers write)."""
+    import xgboost as xgb
+
     booster = xgb.Booster(params={"nthread": 1})
     booster.load_model(bytearray(model_file))
     return booster
@@ -42,6 +54,8 @@ def load_booster(model_file: bytes) -> xgb.Booster:
 
 def predict(model_file: bytes, features: pd.DataFrame) -> np.ndarray:
     """Purchase probabilities of the feature rows."""
+    import xgboost as xgb
+
     booster = load_booster(model_file)
     # Models trained from a CSV (SageMaker's built-in algorithm) carry no feature names: match by position.
     names = list(features.columns) if booster.feature_names else None
@@ -90,6 +104,8 @@ class Metrics:
 
 def metrics(label: pd.Series, scores: np.ndarray, customer_ids: pd.Series) -> Metrics:
     """ROC AUC, PR AUC, log loss, precision among the top 10% by score (ties by customer id) and base rate."""
+    from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
+
     truth = label.to_numpy()
     top = max(1, math.ceil(TOP_SHARE * len(truth)))
     order = pd.DataFrame({"score": scores, "customer_id": customer_ids.to_numpy(), "label": truth}).sort_values(

@@ -1,21 +1,13 @@
 """The one place RETAIL_ENV picks backends; resource keys are the same in every environment."""
 
+from __future__ import annotations
+
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from retail_assets.defs.report_tables import QUICKSIGHT_REPORTS
-from retail_assets.defs.resources.aws.alerts import SnsAlerts
-from retail_assets.defs.resources.aws.athena import AwsAthena
-from retail_assets.defs.resources.aws.clients import AwsClients
-from retail_assets.defs.resources.aws.crawler import GlueCrawler
-from retail_assets.defs.resources.aws.glue import AwsGlueJobs
-from retail_assets.defs.resources.aws.lake import S3Lake
-from retail_assets.defs.resources.aws.quicksight import QuickSightSpice
-from retail_assets.defs.resources.aws.report_exports import AwsReportExports
-from retail_assets.defs.resources.aws.sagemaker import SageMakerTrainer
-from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
 from retail_assets.defs.resources.glue import GLUE_JOBS
 from retail_assets.defs.resources.lake import ZONES
 from retail_assets.defs.resources.local.alerts import LogAlerts
@@ -31,6 +23,9 @@ from retail_assets.defs.resources.pipeline import PipelineSettings
 from retail_assets.defs.resources.propensity import PropensitySettings
 from retail_assets.defs.resources.sales_api import SalesApi
 from retail_assets.settings import Settings, get_aws_settings, get_propensity_settings
+
+if TYPE_CHECKING:
+    from retail_assets.defs.resources.aws.clients import AwsClients
 
 
 def local_resources(settings: Settings) -> dict[str, Any]:
@@ -56,6 +51,19 @@ def local_resources(settings: Settings) -> dict[str, Any]:
 
 def aws_resources(settings: Settings, clients: AwsClients | None = None) -> dict[str, Any]:
     """The AWS backends, named by the AWS settings, all on one set of clients; nothing is called until a run."""
+    # Imported here, not at the top: dagster-aws and the AWS backends take about half a second to import, which every
+    # local process that loads the definitions (each run, each `dagster` command) would pay for nothing.
+    from retail_assets.defs.resources.aws.alerts import SnsAlerts
+    from retail_assets.defs.resources.aws.athena import AwsAthena
+    from retail_assets.defs.resources.aws.clients import AwsClients
+    from retail_assets.defs.resources.aws.crawler import GlueCrawler
+    from retail_assets.defs.resources.aws.glue import AwsGlueJobs
+    from retail_assets.defs.resources.aws.lake import S3Lake
+    from retail_assets.defs.resources.aws.quicksight import QuickSightSpice
+    from retail_assets.defs.resources.aws.report_exports import AwsReportExports
+    from retail_assets.defs.resources.aws.sagemaker import SageMakerTrainer
+    from retail_assets.defs.resources.aws.warehouse import AuroraWarehouse
+
     aws = get_aws_settings()
     clients = clients or AwsClients(region=aws.region)
     databases = {zone: aws.database(zone) for zone in ZONES}
