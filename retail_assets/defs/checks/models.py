@@ -9,6 +9,8 @@ from typing import Annotated
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pandera.typing import Series
 from pyarrow import types as pa_types
 
@@ -27,7 +29,7 @@ from glue_scripts.sales_contract import (
     REQUIRED_COLUMN_NAMES,
     SOURCE_OBJECT,
     TIMESTAMP_PATTERN,
-    TRIM_PATTERN,
+    WHITESPACE_CHARACTERS,
 )
 from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR
 from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANTINE_SALES_TABLE, RAW_SALES_TABLE, Table
@@ -78,19 +80,27 @@ DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns i
 
 
 def _trimmed(series: pd.Series) -> pd.Series:
-    """Text with the contract's whitespace trimmed, as the cleaning job trims it."""
-    return series.astype("string").str.replace(TRIM_PATTERN, "", regex=True)
+    """Text with the contract's whitespace trimmed, as the cleaning job trims it (btrim over the same characters)."""
+    # pyarrow's utf8_trim strips a set of characters in C++, as Spark's btrim does: the regular expression over
+    # TRIM_PATTERN, one Python call per value, took half of the landing values check's time.
+    trimmed = pc.utf8_trim(pyarrow.array(series.astype("string")), characters=WHITESPACE_CHARACTERS)
+    return pd.Series(trimmed.to_numpy(zero_copy_only=False), index=series.index, dtype="string")
 
 
 def _present(series: pd.Series) -> pd.Series:
     """Not null and not only whitespace."""
-    return series.notna() & (_trimmed(series) != "")
+    return _present_text(series, _trimmed(series))
+
+
+def _present_text(series: pd.Series, trimmed: pd.Series) -> pd.Series:
+    """Not null and not only whitespace, given the series' trimmed text."""
+    return series.notna() & (trimmed != "")
 
 
 def _matches_or_empty(series: pd.Series, pattern: str) -> pd.Series:
     """Empty, or trimmed text matching pattern (emptiness is the required-column rule's business)."""
     text = _trimmed(series)
-    return (~_present(series) | text.str.match(pattern)).fillna(True).astype(bool)
+    return (~_present_text(series, text) | text.str.match(pattern)).fillna(True).astype(bool)
 
 
 def _is_decimal(series: pd.Series) -> pd.Series:
