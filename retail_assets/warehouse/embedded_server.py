@@ -139,9 +139,13 @@ class EmbeddedPostgres:
         if not (self.data_dir / "PG_VERSION").is_file():
             return
         with self._locked():
-            if self._running_port() is not None:
-                self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
-                log.info("Stopped embedded PostgreSQL in %s", self.data_dir)
+            self._stop_if_running()
+
+    def _stop_if_running(self) -> None:
+        """Fast shutdown of this cluster's postmaster, if one runs; the caller holds the lock."""
+        if self._running_port() is not None:
+            self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
+            log.info("Stopped embedded PostgreSQL in %s", self.data_dir)
 
     def remove(self) -> None:
         """Stop the server and delete its cluster (the server folder too, when it is outside home)."""
@@ -221,8 +225,7 @@ class EmbeddedPostgres:
         """Stop a cluster whose superuser password file is gone and move it aside, so a new one can be made."""
         # Without its password no one can log in to it (as root the cluster outlives a deleted home in
         # SERVER_ROOT). Its files are kept, not deleted: the warehouse tables are reloaded from the lakehouse.
-        if self._running_port() is not None:
-            self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
+        self._stop_if_running()
         aside = self.cluster_dir / f"data.orphaned-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
         self.data_dir.rename(aside)
         log.warning(
