@@ -135,6 +135,9 @@ def with_reasons(raw: DataFrame, business_timezone: str) -> DataFrame:
     # exact (DECIMAL(38,4) at most); only the cast back to DECIMAL(18,4) can overflow, to null without ANSI.
     exact = _parsed("quantity").cast(f"decimal({MONEY_PRECISION},0)") * _parsed("unit_price") - _parsed("discount")
     rows = rows.withColumn(_LINE_AMOUNT, exact.cast(MONEY_TYPE)).withColumn(REASON, _rule_reason())
+    # The trimmed texts serve the rules above only. Spark prunes unread columns from a plan but not from a cached
+    # one: kept, they would go through both windows' shuffles and fill the cache the job's actions share.
+    rows = rows.drop(*(_text_column(name) for name in CONTRACT_COLUMN_NAMES), _LANDED_TEXT)
     rows = rows.withColumn(REASON, F.coalesce(F.col(REASON), _duplicate()))
     return rows.withColumn(REASON, F.coalesce(F.col(REASON), _day_total_overflow()))
 
