@@ -5,6 +5,7 @@ case-insensitively, so they are stored trimmed and lower-cased.
 """
 
 import re
+import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from glue_scripts.sales_contract import (
     SOURCE_MD5,
     SOURCE_OBJECT,
     UNPARSED_LINE,
+    WHITESPACE_CHARACTERS,
 )
 from glue_scripts.spark_session import one_partition_per_core
 from glue_scripts.spark_text import trimmed_text
@@ -43,13 +45,17 @@ from glue_scripts.spark_text import trimmed_text
 _ROW_BITS = 33  # monotonically_increasing_id() is (partition index << 33) + row index within the partition
 _HUGE_BYTES = str(1 << 40)
 _CORRUPT = "_corrupt"
+# Working columns of the JSON Lines reader: from_json's map, its keys lower-cased, whether from_json read it exactly.
+_LANDED, _NAMES, _EXACT = "_json_landed", "_json_names", "_json_exact"
 _NANOS_PER_SECOND = 1_000_000_000
 # RFC 4180: a quote inside a quoted field is doubled ("" not \").
 _CSV_OPTIONS = {"escape": '"', "mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT}
 # A JSON Lines line from_json reads exactly as json_line_fields does (_json_fields), and each of its keys: with no
 # escapes in strings, every '"' delimits a string, so a quoted name followed by ':' is a key.
 _JSON_SPACE = f"{JSON_SPACE_CLASS}*+"
-_JSON_KEY = rf'"[a-z0-9_]++"{_JSON_SPACE}:'
+# An ASCII key's raw name is the key lower-cased (normalized_column_name); exports often name columns in upper case.
+_JSON_KEY = rf'"[A-Za-z0-9_]++"{_JSON_SPACE}:'
+_UPPER, _LOWER = string.ascii_uppercase, string.ascii_lowercase
 _JSON_VALUE = r'(?:"[^"\\\x00-\x1f]*+"|0|-?[1-9][0-9]*+|true|false|null)'
 _JSON_MEMBER = f"{_JSON_KEY}{_JSON_SPACE}{_JSON_VALUE}"
 _JSON_MEMBERS = f"(?:{_JSON_MEMBER}(?:{_JSON_SPACE},{_JSON_SPACE}{_JSON_MEMBER})*+)?"
@@ -177,8 +183,11 @@ def _csv_fields(lines: DataFrame, widths: list[int]) -> DataFrame:
     unparsed = F.when(corrupt.isNotNull() | (quotes % 2 == 1), F.col(TEXT))
     fields = F.when(unparsed.isNull(), F.map_from_arrays(HEADER, values))
     # A record of empty or whitespace-only fields (a spreadsheet's trailing ",,,,") is blank too (is_blank_record):
-    # its fields run together are whitespace only (no lambda over the fields: Spark runs those interpreted).
-    blank = unparsed.isNull() & (trimmed_text(F.concat_ws("", values)) == "")
+    # its fields run together are whitespace only (no lambda over the fields: Spark runs those interpreted). Only a
+    # line of whitespace, commas and quotes can be one, and the parse is looked at for those lines alone: Spark
+    # pushes this filter into the join below it, where the parse ran again for every field it read.
+    maybe_blank = F.btrim(F.col(TEXT), F.lit(f'{WHITESPACE_CHARACTERS},"')) == ""
+    blank = maybe_blank & unparsed.isNull() & (trimmed_text(F.concat_ws("", values)) == "")
     return data.where(~blank).select(*lines.columns, fields.alias(FIELDS), unparsed.alias(UNPARSED_LINE))
 
 
@@ -194,22 +203,33 @@ def _json_fields(lines: DataFrame) -> DataFrame:
     Spark's JSON functions re-render numbers through a double (12345678901234.1234 becomes 1.2345678901234123E13,
     0.0002 becomes 2.0E-4), and money must not go through binary floating point: the exact text comes from a Python
     parser (json_line_fields), run on the executors. A line whose text Spark's from_json keeps exactly goes through
-    from_json instead, without the round trip to Python: a flat object of distinct lower-case keys, none reserved,
-    whose values are strings without escapes, integers, true, false or null.
+    from_json instead, without the round trip to Python: a flat object of distinct ASCII keys (once lower-cased),
+    none reserved, whose values are strings without escapes, integers, true, false or null.
     """
     reserved = F.array(*(F.lit(name) for name in sorted(RESERVED_COLUMNS)))
-    read = lines.withColumn(
-        FIELDS, F.when(F.col(TEXT).rlike(_EXACT_JSON_LINE), F.from_json(TEXT, T.MapType(T.StringType(), T.StringType())))
-    )
-    # from_json keeps repeated keys, which json_line_fields refuses: there are fewer distinct keys than keys.
-    names = F.map_keys(FIELDS)
+    landed = F.when(F.col(TEXT).rlike(_EXACT_JSON_LINE), F.from_json(TEXT, T.MapType(T.StringType(), T.StringType())))
+    # translate lower-cases exactly the ASCII letters, as normalized_column_name does, whatever the JVM's locale.
+    names = F.transform(F.map_keys(_LANDED), lambda key: F.translate(key, _UPPER, _LOWER))
+    # from_json keeps repeated keys, which json_line_fields refuses: there are fewer distinct names than keys.
     exact = F.coalesce(
-        (F.size(F.array_distinct(names)) == F.regexp_count(TEXT, F.lit(_JSON_KEY))) & ~F.arrays_overlap(names, reserved),
+        (F.size(F.array_distinct(_NAMES)) == F.regexp_count(TEXT, F.lit(_JSON_KEY))) & ~F.arrays_overlap(_NAMES, reserved),
         F.lit(False),
     )
-    parse = F.udf(json_line_fields, T.MapType(T.StringType(), T.StringType()))
-    data = read.where(exact).unionByName(read.where(~exact).withColumn(FIELDS, parse(TEXT)))
+    # Each step a column of its own, and no filter on them: Spark pushes a filter below the projection that computes
+    # its column, and so parsed every line five times when the two kinds of line were split by filters.
+    read = lines.withColumn(_LANDED, landed).withColumn(_NAMES, names).withColumn(_EXACT, exact)
+    # The Python parser sees only the other lines' text (null for the exact ones, which it returns at once).
+    parsed = F.udf(_json_line_fields_or_none, T.MapType(T.StringType(), T.StringType()))(
+        F.when(~F.col(_EXACT), F.col(TEXT))
+    )
+    fields = F.when(F.col(_EXACT), F.map_from_arrays(_NAMES, F.map_values(_LANDED))).otherwise(parsed)
+    data = read.withColumn(FIELDS, fields).drop(_LANDED, _NAMES, _EXACT)
     return data.withColumn(UNPARSED_LINE, F.when(F.col(FIELDS).isNull(), F.col(TEXT)))
+
+
+def _json_line_fields_or_none(line: str | None) -> dict[str, str | None] | None:
+    """json_line_fields of a line, None for no line."""
+    return None if line is None else json_line_fields(line)
 
 
 @dataclass(frozen=True)

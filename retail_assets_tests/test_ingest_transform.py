@@ -15,8 +15,16 @@ import pytest
 
 from glue_scripts.ingest_sales import run
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.landing_readers import _json_fields
-from glue_scripts.reading_rules import FIELDS, TEXT, json_line_fields
+from glue_scripts.landing_readers import _csv_fields, _json_fields
+from glue_scripts.reading_rules import (
+    FIELDS,
+    HEADER,
+    LINE_INDEX,
+    TEXT,
+    csv_reader,
+    is_blank_record,
+    json_line_fields,
+)
 from glue_scripts.sales_contract import business_days
 from retail_assets_tests.support.constants import PROJECT_ROOT
 
@@ -279,6 +287,11 @@ JSON_LINES_BOTH_WAYS = [
     '{"a": 01}',
     '{"a": 1, "a": 2}',
     '{"a": 1, "A": 2}',
+    '{"TRANSACTION_ID": "T1", "Quantity": 2, "customer_ID": null}',
+    '{"Store_Id": "S1", "store_id": "S2"}',
+    '{"REASON": "x"}',
+    '{"\u00c4": 1}',
+    '{"Ä": 1}',
     '{"A ": "x"}',
     '{"reason": "x", "business_date": "2017-03-12"}',
     '{"a": {"k": [1, 2.0]}, "b": [1]}',
@@ -296,6 +309,27 @@ def test_the_json_lines_reader_gives_the_python_reader_fields_for_every_line(spa
     lines = spark.createDataFrame([(line,) for line in JSON_LINES_BOTH_WAYS], f"{TEXT} string")
     read = {row[TEXT]: row[FIELDS] for row in _json_fields(lines).collect()}
     assert read == {line: json_line_fields(line) for line in JSON_LINES_BOTH_WAYS}
+
+
+CSV_RECORDS_BLANK_OR_NOT = [
+    ",,",
+    " , ,\u00a0",
+    '"","",""',
+    '" ",\t,"\u3000"',
+    '",",,',
+    '"",x,',
+    "a,b,c",
+    '"""",,',
+    ",,\u200b",
+]
+
+
+def test_the_csv_reader_skips_as_blank_exactly_the_records_the_python_reader_calls_blank(spark):
+    rows = [(line, 1, ["a", "b", "c"]) for line in CSV_RECORDS_BLANK_OR_NOT]
+    lines = spark.createDataFrame(rows, f"{TEXT} string, {LINE_INDEX} bigint, {HEADER} array<string>")
+    kept = {row[TEXT] for row in _csv_fields(lines, [3]).collect()}
+    assert kept == {line for line in CSV_RECORDS_BLANK_OR_NOT if not is_blank_record(next(csv_reader([line])))}
+    assert len(kept) == 4
 
 
 def test_business_days_are_inclusive_and_validated():
