@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from glue_scripts.hadoop_files import list_files
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.lake_days import clear_days, day_uri, remove_stale_staging, write_days
+from glue_scripts.lake_days import clear_days, day_uri, remove_stale_staging, row_groups, write_days
 from glue_scripts.pipes_context import json_metadata, open_pipes, path_metadata
 from glue_scripts.sales_contract import (
     CONTRACT_COLUMN_NAMES,
@@ -248,9 +248,19 @@ def read_raw(spark: SparkSession, raw_uri: str, days: list[str]) -> DataFrame | 
 
 
 def spread(raw: DataFrame) -> DataFrame:
-    """raw over every core: it holds one file per day, so a short range would be judged by one task alone."""
-    parallelism = raw.sparkSession.sparkContext.defaultParallelism
-    return raw.repartition(parallelism) if len(raw.inputFiles()) < parallelism else raw
+    """raw over every core, shuffled there only when Spark's own splits of its files would leave a core idle.
+
+    raw holds one file per day, which Spark splits between tasks only at row groups: a short range of large days
+    (raw's row groups are small) is read by a task per core as it is, a small day or one row group is not.
+    """
+    spark = raw.sparkSession
+    parallelism = spark.sparkContext.defaultParallelism
+    files = raw.inputFiles()
+    if len(files) >= parallelism:
+        return raw
+    if raw.rdd.getNumPartitions() >= parallelism and sum(row_groups(spark, uri) for uri in files) >= parallelism:
+        return raw
+    return raw.repartition(parallelism)
 
 
 @dataclass

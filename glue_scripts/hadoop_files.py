@@ -5,6 +5,8 @@ and no boto3 paginating here.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pyspark.sql import SparkSession
 
@@ -13,6 +15,20 @@ def _hadoop_path(spark: SparkSession, uri: str):
     """A Hadoop Path and its FileSystem for a URI."""
     path = spark._jvm.org.apache.hadoop.fs.Path(uri)
     return path, path.getFileSystem(spark._jsc.hadoopConfiguration())
+
+
+@contextmanager
+def parquet_file_reader(spark: SparkSession, uri: str) -> Iterator:
+    """Parquet's own Java reader of one file, its footer read, closed when the block ends."""
+    jvm = spark._jvm
+    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+        jvm.org.apache.hadoop.fs.Path(uri), spark._jsc.hadoopConfiguration()
+    )
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+    try:
+        yield reader
+    finally:
+        reader.close()
 
 
 def qualified_uri(spark: SparkSession, uri: str) -> str:

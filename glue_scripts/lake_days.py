@@ -2,7 +2,7 @@
 
 from pyspark.sql import DataFrame, SparkSession
 
-from glue_scripts.hadoop_files import delete_path, list_files, list_folders
+from glue_scripts.hadoop_files import delete_path, list_files, list_folders, parquet_file_reader
 from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OBJECT
 
 # The folder Spark's dynamic partition overwrite writes a job's partitions to before moving them into place.
@@ -14,16 +14,27 @@ def day_uri(table_uri: str, day: str) -> str:
     return f"{table_uri.rstrip('/')}/{PARTITION_COLUMN}={day}"
 
 
-def write_days(df: DataFrame, table_uri: str) -> None:
-    """Replace the business_date partitions present in df (dynamic overwrite), one file per day, rows in order."""
-    (
+def write_days(df: DataFrame, table_uri: str, row_group_bytes: int | None = None) -> None:
+    """Replace the business_date partitions present in df (dynamic overwrite), one file per day, rows in order.
+
+    row_group_bytes caps the Parquet row groups (Parquet's own default, 128 MiB, otherwise): Spark splits a file
+    between tasks only at row groups.
+    """
+    writer = (
         df.repartition(PARTITION_COLUMN)
         .sortWithinPartitions(PARTITION_COLUMN, SOURCE_OBJECT, LINE_NUMBER)
         .write.mode("overwrite")
         .option("partitionOverwriteMode", "dynamic")
-        .partitionBy(PARTITION_COLUMN)
-        .parquet(table_uri)
     )
+    if row_group_bytes is not None:
+        writer = writer.option("parquet.block.size", str(row_group_bytes))
+    writer.partitionBy(PARTITION_COLUMN).parquet(table_uri)
+
+
+def row_groups(spark: SparkSession, uri: str) -> int:
+    """The row groups of one Parquet file of a lake table, from its footer: Spark splits a file only between them."""
+    with parquet_file_reader(spark, uri) as reader:
+        return reader.getRowGroups().size()
 
 
 def remove_stale_staging(spark: SparkSession, table_uri: str, days: list[str]) -> list[str]:

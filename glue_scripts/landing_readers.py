@@ -15,6 +15,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from glue_scripts.hadoop_files import parquet_file_reader
 from glue_scripts.reading_rules import (
     FIELDS,
     FILE,
@@ -245,14 +246,9 @@ def _read_footer(spark: SparkSession, uri: str):
     """(ParquetFooter, the Java footer) of one Parquet file, read by Parquet's own Java reader; ValueError naming
     the file if unreadable."""
     jvm = spark._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
     try:
-        source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, spark._jsc.hadoopConfiguration())
-        reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
-        try:
+        with parquet_file_reader(spark, uri) as reader:
             metadata = reader.getFooter()
-        finally:
-            reader.close()
     except Py4JJavaError as error:
         raise ValueError(f"{uri}: not a readable Parquet file: {_java_message(error)}") from error
     fields = list(metadata.getFileMetaData().getSchema().getFields())
@@ -262,7 +258,7 @@ def _read_footer(spark: SparkSession, uri: str):
         if annotation is not None and annotation.toString().startswith("TIMESTAMP(NANOS"):
             nanos.append((field.getName(), bool(annotation.isAdjustedToUTC())))
     footer = ParquetFooter(tuple(field.getName() for field in fields), tuple(nanos))
-    return footer, jvm.org.apache.parquet.hadoop.Footer(path, metadata)
+    return footer, jvm.org.apache.parquet.hadoop.Footer(jvm.org.apache.hadoop.fs.Path(uri), metadata)
 
 
 def _java_message(error: Py4JJavaError) -> str:

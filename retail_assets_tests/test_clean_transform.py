@@ -2,10 +2,11 @@
 
 from decimal import Decimal
 
+import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
 
-from glue_scripts.clean_sales import DayCounts, clean, run
+from glue_scripts.clean_sales import DayCounts, clean, read_raw, run, spread
 from glue_scripts.lake_days import write_days
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS, RECIPE_COLUMNS
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
@@ -261,6 +262,27 @@ def test_run_writes_both_tables_per_day_and_empties_days_left_without_rows(spark
     assert counts.quarantined == {DAY: 0, "2017-03-13": 1}
     assert not (tmp_path / "quarantine" / f"business_date={DAY}").exists()
     assert not (tmp_path / "cleaned" / "business_date=2017-03-13").exists()
+
+
+def test_a_day_written_in_small_row_groups_is_read_by_every_core_without_a_shuffle(spark, tmp_path):
+    # Spark splits files into pieces of at least 4 MiB (openCostInBytes): the day's file is larger than one a core.
+    rows = spark.range(300_000).select(
+        F.lit(DAY).alias("business_date"),
+        F.lit("s3://landing/a.csv").alias("_source_object"),
+        F.col("id").alias("_line_number"),
+        F.sha2(F.col("id").cast("string"), 256).alias("transaction_id"),
+    )
+    write_days(rows, str(tmp_path / "small"), row_group_bytes=1 << 20)
+    write_days(rows, str(tmp_path / "whole"))
+    (small,) = (tmp_path / "small" / f"business_date={DAY}").glob("*.parquet")
+    assert pq.ParquetFile(small).metadata.num_row_groups > 1
+    cores = spark.sparkContext.defaultParallelism
+    for table, shuffled in (("small", False), ("whole", True)):
+        read = spread(read_raw(spark, str(tmp_path / table), [DAY]))
+        plan = read._jdf.queryExecution().executedPlan().toString()
+        assert ("RoundRobinPartitioning" in plan) == shuffled
+        assert read.rdd.getNumPartitions() == cores
+        assert read.count() == 300_000
 
 
 def test_a_broken_row_count_stops_the_job():
