@@ -290,7 +290,7 @@ JSON_LINES_BOTH_WAYS = [
     '{"TRANSACTION_ID": "T1", "Quantity": 2, "customer_ID": null}',
     '{"Store_Id": "S1", "store_id": "S2"}',
     '{"REASON": "x"}',
-    '{"\u00c4": 1}',
+    '{"\\u00c4": 1}',
     '{"Ä": 1}',
     '{"A ": "x"}',
     '{"reason": "x", "business_date": "2017-03-12"}',
