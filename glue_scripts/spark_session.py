@@ -18,6 +18,9 @@ LOCAL_SETTINGS = {
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    # Spark lists more than 32 paths with a Spark job of its own: seconds for what the driver lists from a local disk
+    # in milliseconds (800 landing objects of a 100-day range: 2.1-6.2 s -> 0.1-0.2 s). Glue keeps the job, for S3.
+    "spark.sql.sources.parallelPartitionDiscovery.threshold": "1000000",
 }
 
 
