@@ -5,8 +5,8 @@ and no boto3 paginating here.
 """
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from pyspark.sql import SparkSession
 
@@ -17,18 +17,25 @@ def _hadoop_path(spark: SparkSession, uri: str):
     return path, path.getFileSystem(spark._jsc.hadoopConfiguration())
 
 
-@contextmanager
-def parquet_file_reader(spark: SparkSession, uri: str) -> Iterator:
-    """Parquet's own Java reader of one file, its footer read, closed when the block ends."""
+def parquet_file_opener(spark: SparkSession) -> Callable[[str], AbstractContextManager]:
+    """Opens Parquet's own Java reader of a file, its footer read, closed when the block ends.
+
+    The classes are looked up once per opener: py4j resolves each name of a class path with a call of its own.
+    """
     jvm = spark._jvm
-    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-        jvm.org.apache.hadoop.fs.Path(uri), spark._jsc.hadoopConfiguration()
-    )
-    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
-    try:
-        yield reader
-    finally:
-        reader.close()
+    path, input_file = jvm.org.apache.hadoop.fs.Path, jvm.org.apache.parquet.hadoop.util.HadoopInputFile
+    open_file = jvm.org.apache.parquet.hadoop.ParquetFileReader.open
+    hadoop_configuration = spark._jsc.hadoopConfiguration()
+
+    @contextmanager
+    def opened(uri: str) -> Iterator:
+        reader = open_file(input_file.fromPath(path(uri), hadoop_configuration))
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    return opened
 
 
 def qualified_uri(spark: SparkSession, uri: str) -> str:

@@ -163,7 +163,7 @@ def raw_rows(spark: SparkSession, objects: list[IngestObject], unreadable: dict[
         parquet = [obj.uri for obj in objects if obj.file_format == "parquet"]
         groups = parquet_schema_groups(spark, parquet, unreadable)
         files = F.broadcast(_files_frame(spark, [obj for obj in objects if obj.uri not in unreadable], headers))
-        parts = [parquet_rows(spark, footer, group).join(files, FILE) for footer, group in groups]
+        parts = [parquet_rows(spark, schema, group).join(files, FILE) for schema, group in groups]
         if any(obj.uri not in unreadable for obj in text):
             parts.append(text_rows(lines.join(files, FILE), list(headers.values())))
         if unreadable:

@@ -2,7 +2,7 @@
 
 from pyspark.sql import DataFrame, SparkSession
 
-from glue_scripts.hadoop_files import delete_path, list_files, list_folders, parquet_file_reader
+from glue_scripts.hadoop_files import delete_path, list_files, list_folders, parquet_file_opener
 from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OBJECT
 
 # The folder Spark's dynamic partition overwrite writes a job's partitions to before moving them into place.
@@ -33,7 +33,7 @@ def write_days(df: DataFrame, table_uri: str, row_group_bytes: int | None = None
 
 def row_groups(spark: SparkSession, uri: str) -> int:
     """The row groups of one Parquet file of a lake table, from its footer: Spark splits a file only between them."""
-    with parquet_file_reader(spark, uri) as reader:
+    with parquet_file_opener(spark)(uri) as reader:
         return reader.getRowGroups().size()
 
 

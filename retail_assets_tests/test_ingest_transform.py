@@ -15,7 +15,7 @@ import pytest
 
 from glue_scripts.ingest_sales import run
 from glue_scripts.job_args import parse_job_args
-from glue_scripts.landing_readers import _csv_fields, _json_fields
+from glue_scripts.landing_readers import _csv_fields, _json_fields, parquet_schema_groups
 from glue_scripts.reading_rules import (
     FIELDS,
     HEADER,
@@ -179,6 +179,29 @@ def test_parquet_values_as_text_with_row_numbers(landed):
     assert first["sold_at"] == "2017-03-12T11:00:00.500000-04:00"
     assert first["local_time"] == "2017-03-12T02:30:00"
     assert (first["sale_day"], first["weight"], second["weight"]) == ("2017-03-12", "0.25", None)
+
+
+def test_parquet_files_of_the_same_columns_in_any_order_are_read_as_one_group_each_value_in_its_column(
+    spark, tmp_path
+):
+    table = parquet_table()
+    day = tmp_path / "landing" / "sales" / DAY
+    day.mkdir(parents=True)
+    pq.write_table(table, day / "a.parquet")
+    pq.write_table(table.select(list(reversed(table.column_names))), day / "b.parquet")
+    pq.write_table(table.rename_columns([name.upper() for name in table.column_names]), day / "c.parquet")
+    uris = [f"file:{day / name}" for name in ("a.parquet", "b.parquet", "c.parquet")]
+    # Another order of the same names is one group; other names (upper case) another.
+    assert [group for _, group in parquet_schema_groups(spark, uris, {})] == [uris[:2], uris[2:]]
+    run(spark, ingest_args(tmp_path, DAY, DAY))
+    raw = spark.read.parquet(str(tmp_path / "raw"))
+    landed = [name for name in raw.columns if name not in ("_source_object", "_source_md5", "_source_bytes")]
+    by_file: dict[str, list[list]] = {}
+    for row in raw.orderBy("_line_number").collect():
+        by_file.setdefault(Path(row["_source_object"]).name, []).append([row[name] for name in landed])
+    assert by_file["b.parquet"] == by_file["a.parquet"] == by_file["c.parquet"]
+    transaction, price = landed.index("transaction_id"), landed.index("unit_price")
+    assert [(row[transaction], row[price]) for row in by_file["b.parquet"]] == [("P1", "1.5000"), ("P2", "0.0000")]
 
 
 def test_raw_columns_are_text_then_lineage(landed):
