@@ -70,10 +70,11 @@ check-defs: $(TEST_STAMP)
 ui: $(RUNTIME_STAMP) $(DAGSTER_HOME)/dagster.yaml
 	umask 077 && $(BIN)/dagster dev -w workspace.yaml --host 127.0.0.1
 
-# The instance settings are copied once; an edited copy in DAGSTER_HOME is never overwritten.
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# The instance settings (dagster.yaml, then those that name DAGSTER_HOME) are written once; an edited copy in
+# DAGSTER_HOME is never overwritten.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml dagster-home.yaml
 	umask 077 && mkdir -p $(DAGSTER_HOME)
-	[ -e $@ ] || cp dagster.yaml $@
+	[ -e $@ ] || cat dagster.yaml dagster-home.yaml > $@
 
 $(TOOLS_STAMP): requirements/tools.txt
 	$(PYTHON) -m venv $(TOOLS)

@@ -52,6 +52,11 @@ def one_run(rows: int, days: int, landing: Path | None) -> int:
 
     import dagster as dg
 
+    from retail_assets_tests.support.dagster_dev import shipped_instance_yaml
+
+    # The instance settings `make demo` writes (its event log keeps its connections open).
+    (home / "dagster" / "dagster.yaml").write_text(shipped_instance_yaml())
+
     from retail_assets.cli.run_range import materialize_range
     from retail_assets.definitions import defs
     from retail_assets.store_files.generator import generate_landing

@@ -4,7 +4,7 @@ day heals its good days, and a missed deadline on aurora/daily_sales alerts once
 .venv/bin/python benchmarks/operations_under_dagster_dev.py [--days 40] [--rows 300]
 
 It records aurora/daily_sales as last loaded yesterday in a throwaway RETAIL_HOME, starts `dagster dev` there (the
-project's dagster.yaml, the embedded PostgreSQL server) with the deadline a few minutes in the past, lands --days
+project's instance settings, the embedded PostgreSQL server) with the deadline a few minutes in the past, lands --days
 consecutive days at once (the middle one with 30% negative prices), waits for the runs and stops what it started.
 """
 
@@ -48,20 +48,20 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="retail-ops-"))
     env = dagster_dev.environment(
         home,
-        (PROJECT_ROOT / "dagster.yaml").read_text(),
+        dagster_dev.shipped_instance_yaml(),
         sensor_interval_seconds=10,
         RETAIL_DAILY_SALES_DEADLINE=deadline,
         PYTHONPATH=str(PROJECT_ROOT),
     )
     env.pop("RETAIL_DATABASE_URL", None)  # the embedded server, as on a fresh clone
-    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+    with dagster_dev.instance_of(home / "dagster") as instance:
         loaded_yesterday(instance, now)
     log = home / "dagster_dev.log"
     print(f"RETAIL_HOME {home}, deadline {deadline} UTC, dagster dev log {log}")
     process = dagster_dev.start(env, log)
     started = time.monotonic()
     try:
-        with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        with dagster_dev.instance_of(home / "dagster") as instance:
             verify(instance, home, log, args.days, args.rows, started)
     finally:
         dagster_dev.stop(process)

@@ -27,6 +27,7 @@ SYSTEM_MODULES = {
     "test_reports.py",  # ranged Dagster runs of every report over DuckDB
     "test_lock_audit.py",  # pip-audit processes against an OSV-compatible server on loopback
     "test_sales_api.py",  # serve-sales-api processes, and a Python loading Dagster
+    "test_event_log_storage.py",  # Dagster runs in processes of their own, two of them writing one instance at once
 }
 SYSTEM_TESTS = {
     # a Glue runner's JVM

@@ -1,6 +1,6 @@
 """A run whose worker died with `dagster dev` is marked FAILURE by run monitoring, and the queue moves on.
 
-`dagster dev` runs with the shipped dagster.yaml (only the monitoring interval shortened), a run of one day is
+`dagster dev` runs with the shipped instance settings (only the monitoring interval shortened), a run of one day is
 started by the landing sensor, then `dagster dev` and everything it started are killed while a second day's run
 waits in the queue. After a restart the first run must fail, the failure alert must go out and the second run
 must leave the queue.
@@ -15,7 +15,6 @@ import dagster as dg
 import yaml
 
 from retail_assets.run_launcher import worker_start
-from retail_assets.settings import PROJECT_ROOT
 from retail_assets_tests.support import dagster_dev
 from retail_assets_tests.support.dagster_dev import wait_for
 
@@ -26,8 +25,8 @@ CSV = "transaction_id,sold_at,store_id,product_id,quantity,unit_price\nt1,{day}T
 
 
 def instance_yaml() -> str:
-    """The shipped dagster.yaml with a shorter monitoring interval."""
-    settings = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    """The shipped instance settings (as `make ui` writes them) with a shorter monitoring interval."""
+    settings = yaml.safe_load(dagster_dev.shipped_instance_yaml())
     assert settings["run_monitoring"]["enabled"] is True
     settings["run_monitoring"]["poll_interval_seconds"] = POLL_SECONDS
     return yaml.safe_dump(settings)
@@ -55,7 +54,7 @@ def test_a_run_whose_worker_died_with_dagster_dev_is_failed_and_frees_the_queue(
     dagster_home = home / "dagster"
     log = tmp_path / "dagster_dev.log"
     first, second = DAYS
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    with dagster_dev.instance_of(dagster_home) as instance:
         process = dagster_dev.start(env, log)
         try:
             land(home, first)
@@ -92,5 +91,5 @@ def alert_sent(log: Path, run_id: str) -> bool:
 
 
 def instance_records(dagster_home: Path, run_id: str, event_type: dg.DagsterEventType):
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    with dagster_dev.instance_of(dagster_home) as instance:
         return instance.get_records_for_run(run_id, of_type=event_type).records

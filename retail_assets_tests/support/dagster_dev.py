@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +25,26 @@ DEFAULT_SIGNALS_THEN = (
 )
 
 
+def shipped_instance_yaml() -> str:
+    """The instance settings `make demo` and `make ui` write into DAGSTER_HOME: dagster.yaml, then dagster-home.yaml."""
+    return "".join((PROJECT_ROOT / name).read_text() for name in ("dagster.yaml", "dagster-home.yaml"))
+
+
+@contextmanager
+def instance_of(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
+    """The instance of a DAGSTER_HOME, with DAGSTER_HOME set to it while it is open (its settings may name it)."""
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            yield instance
+    finally:
+        if before is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = before
+
+
 def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **extra: str) -> dict[str, str]:
     """The environment of a local `dagster dev` over home, its DAGSTER_HOME (home/dagster) holding instance_yaml."""
     dagster_home = home / "dagster"
@@ -30,7 +52,7 @@ def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **
     (dagster_home / "dagster.yaml").write_text(instance_yaml)
     # Create the instance's SQLite storage now, once: dagster dev's processes and a test reading the instance would
     # otherwise create it together, and two first migrations stamp alembic_version with two heads.
-    with dg.DagsterInstance.from_config(str(dagster_home)):
+    with instance_of(dagster_home):
         pass
     return {
         **os.environ,
