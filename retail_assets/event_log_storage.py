@@ -1,12 +1,11 @@
-"""The local instance's event log: Dagster's SQLite one, with each database's connection kept open between uses.
+"""The local instance's event log: Dagster's SQLite one, with its engines kept and the index's connection open.
 
-Dagster's SqliteEventLogStorage builds a new engine for every statement it runs (its compiled statements thrown away
-with it) and closes its one connection after it, and closing the last connection to a WAL database checkpoints it:
-an event took about 10 ms to store. A year's backfill stores some 13,000 (each check's 365 evaluations, each asset's
-365 materializations, and as many planned ones): 12 checks x 365 evaluations took 51 s of steps, 10-17 s kept open.
-What is stored, where, and how it is read stays Dagster's: only the connections are kept, one per database file.
-Dagster has no setting for it, hence the subclass; its private names are pinned by the lock and exercised by
-test_event_log_storage.py.
+Dagster's SqliteEventLogStorage builds a new engine for every transaction (its compiled statements thrown away with
+it) and closes its connection after it, and closing the last connection to a WAL database checkpoints it: an event
+took about 10 ms to store. A year's backfill stores some 13,000 (each check's 365 evaluations, each asset's 365
+materializations, and as many planned ones): 12 checks x 365 evaluations took 46-48 s in a run, 28-32 s with this.
+What is stored, where, and how it is read stays Dagster's. Dagster has no setting for it, hence the subclass; its
+private names are pinned by the lock and exercised by test_event_log_storage.py.
 """
 
 import os
@@ -21,14 +20,14 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
-# Engines (each with its one open connection) kept at once: a run uses two (its own database and the index), the
-# webserver reads the runs a page shows.
+# Engines kept at once: a run uses two (its own database and the index), the webserver reads the runs a page shows.
 ENGINES_KEPT = 32
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    """SQLite event log storage in DAGSTER_HOME/history/runs (where Dagster's default keeps it), connections kept."""
+    """SQLite event log storage in DAGSTER_HOME/history/runs (where Dagster's default keeps it), engines kept."""
 
     def __init__(self, dagster_home: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
@@ -44,7 +43,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        """A transaction on the shard's kept connection; the rest as Dagster's own _connect does it."""
+        """A transaction on the shard's kept engine; the rest as Dagster's own _connect does it."""
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
@@ -54,34 +53,28 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield connection
 
     def _engine(self, shard: str) -> Engine:
-        """The shard's engine, created on first use; the least recently used one closed beyond ENGINES_KEPT."""
+        """The shard's engine, created on first use; the least recently used one closed beyond ENGINES_KEPT.
+
+        Only the index's connection is kept. A run's database is watched by the webserver for the run's live log
+        (Dagster's watchdog of the .db file), and in WAL mode that file changes only at a checkpoint, which the
+        close of its last connection makes: its connections close after each use, as Dagster's do, and only its
+        engine (its compiled statements) is kept.
+        """
         engine = self._engines.pop(shard, None)
         if engine is None:
             # One connection kept: Dagster's lock lets one transaction at a time use the storage. Creating a database
             # opens a second one for a moment (its migration inspects the tables), closed again on its return.
+            pooling = {"pool_size": 1, "max_overflow": 2} if shard == INDEX_SHARD_NAME else {"poolclass": NullPool}
             engine = create_engine(
-                self.conn_string_for_shard(shard),
-                pool_size=1,
-                max_overflow=2,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **pooling
             )
         self._engines[shard] = engine
         while len(self._engines) > ENGINES_KEPT:
             self._engines.popitem(last=False)[1].dispose()
         return engine
 
-    def _close_engines(self, keep_index: bool) -> None:
-        """Close the kept connections (the index's too unless keep_index)."""
-        for shard in [shard for shard in self._engines if not (keep_index and shard == INDEX_SHARD_NAME)]:
-            self._engines.pop(shard).dispose()
-
-    def wipe(self) -> None:
-        # Dagster deletes the run databases' files: a connection kept open would go on writing to a deleted file.
-        with self._db_lock:
-            self._close_engines(keep_index=True)
-        super().wipe()
-
     def dispose(self) -> None:
         super().dispose()
         with self._db_lock:
-            self._close_engines(keep_index=False)
+            while self._engines:
+                self._engines.popitem()[1].dispose()

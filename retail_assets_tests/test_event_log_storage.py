@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.utils import make_new_run_id
 
 from retail_assets.event_log_storage import PooledSqliteEventLogStorage
 from retail_assets.settings import PROJECT_ROOT
@@ -58,7 +59,10 @@ def start_run(home: Path, first: str, last: str) -> subprocess.Popen:
 
 def finished(process: subprocess.Popen) -> str:
     """The run id a run_job process printed, once it succeeded with the kept-connection storage."""
-    out, _ = process.communicate(timeout=300)
+    try:
+        out, _ = process.communicate(timeout=300)
+    finally:
+        process.kill()  # a no-op once it has exited
     assert process.returncode == 0
     storage, run_id = out.split()[-2:]
     assert storage == PooledSqliteEventLogStorage.__name__
@@ -81,7 +85,7 @@ def test_the_event_log_is_where_dagsters_default_keeps_it_and_stock_dagster_read
         days = evaluations(instance, run_id)
         assert len(days) == 30 and days[0] == "2025-01-01" and days[-1] == "2025-01-30"
         materialized = instance.fetch_materializations(ASSET, limit=100).records
-        # Read while this instance keeps its connections open: Dagster's stock storage sees every event.
+        # Read while this instance keeps the index's connection open: Dagster's stock storage sees every event.
         stock = SqliteEventLogStorage(str(home / "history" / "runs"))
         assert len(stock.get_records_for_run(run_id).records) == len(instance.all_logs(run_id))
         assert sorted(record.partition_key for record in materialized) == days
@@ -89,6 +93,7 @@ def test_the_event_log_is_where_dagsters_default_keeps_it_and_stock_dagster_read
         # Each day's planned check execution was resolved by its evaluation.
         executions = stock.get_asset_check_execution_history(check, limit=100)
         assert [execution.status.value for execution in executions] == ["SUCCEEDED"] * 30
+        stock.dispose()
 
 
 def test_two_processes_writing_one_instance_at_once_lose_no_event(tmp_path):
@@ -114,3 +119,17 @@ def test_after_a_wipe_the_same_instance_reads_no_event_of_the_deleted_runs(tmp_p
         assert instance.all_logs(first) == []
         second = finished(start_run(home, "2025-01-06", "2025-01-07"))
         assert evaluations(instance, second) == ["2025-01-06", "2025-01-07"]
+
+
+def test_a_runs_database_file_changes_with_every_event_while_another_instance_reads_it(tmp_path):
+    # The webserver's live run log is a watchdog on the run's .db file, which WAL changes only at a checkpoint.
+    home = shipped_home(tmp_path)
+    with instance_of(home) as writer, instance_of(home) as reader:
+        run = writer.add_run(dg.DagsterRun(job_name="probe", run_id=make_new_run_id()))
+        database = home / "history" / "runs" / f"{run.run_id}.db"
+        writer.report_engine_event("first", run)
+        for seen in range(1, 6):
+            changed = database.stat().st_mtime_ns
+            assert len(reader.all_logs(run.run_id)) == seen  # the reader has the database open too
+            writer.report_engine_event(f"event {seen}", run)
+            assert database.stat().st_mtime_ns > changed
