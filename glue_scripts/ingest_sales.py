@@ -276,6 +276,7 @@ def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | 
         "objects": [
             {
                 "object": obj.uri,
+                "day": obj.day,
                 "md5": obj.md5,
                 "bytes": obj.size,
                 "rows": rows_by_object.get(obj.uri, 0),

@@ -132,6 +132,11 @@ def test_each_day_has_its_own_figures_and_the_per_day_table(demo):
                 if asset_key != AURORA_DAILY_SALES:
                     zone, name = asset_key.path
                     assert metadata["dagster/row_count"].value == lake.rows_per_day(zone, name, [day])[day]
+                if asset_key == RAW_SALES:  # its landing objects, not the whole run's
+                    objects = metadata["objects"].data
+                    assert {Path(obj["object"]).parent.name for obj in objects} == {day}
+                    assert [obj["day"] for obj in objects] == [day] * metadata["landing_objects"].value
+                    assert len(objects) == len(lake.landing_objects(day)) > 0
         cleaned = instance.fetch_materializations(
             dg.AssetRecordsFilter(CLEANED_SALES, asset_partitions=[demo.days[0]]), limit=1
         ).records[0]

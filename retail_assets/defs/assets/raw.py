@@ -4,6 +4,7 @@ import dagster as dg
 
 from retail_assets.defs.assets.api_sales import API_SALES
 from retail_assets.defs.assets.day_figures import (
+    day_lists,
     OWNERS,
     day_map,
     day_table,
@@ -54,6 +55,7 @@ def raw_sales(context: dg.AssetExecutionContext, glue: GlueJobs, crawler: Crawle
         reports.extend(result.metadata for result in results if result.asset_key in (None, RAW_SALES))
     reported = merge_metadata(reports)
     rows, objects = day_map(reported, "rows_by_day"), day_map(reported, "objects_by_day")
+    listed = day_lists(reported, "objects")
     record_days(
         context,
         RAW_SALES,
@@ -61,6 +63,7 @@ def raw_sales(context: dg.AssetExecutionContext, glue: GlueJobs, crawler: Crawle
             day: {
                 "dagster/row_count": rows.get(day, 0),
                 "landing_objects": objects.get(day, 0),
+                "objects": dg.MetadataValue.json(listed.get(day, [])),
                 LANDING_DIGEST: digests[day].digest,
             }
             for day in days
