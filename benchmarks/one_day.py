@@ -54,7 +54,7 @@ def one_run(rows: int, days: int, landing: Path | None) -> int:
 
     from retail_assets_tests.support.dagster_dev import shipped_instance_yaml
 
-    # The instance settings `make demo` writes (its event log keeps its connections open).
+    # The instance settings `make demo` writes (its event log: dagster-home.yaml).
     (home / "dagster" / "dagster.yaml").write_text(shipped_instance_yaml())
 
     from retail_assets.cli.run_range import materialize_range

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import dagster as dg
 
@@ -33,16 +34,9 @@ def shipped_instance_yaml() -> str:
 @contextmanager
 def instance_of(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
     """The instance of a DAGSTER_HOME, with DAGSTER_HOME set to it while it is open (its settings may name it)."""
-    before = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
+    with patch.dict(os.environ, {"DAGSTER_HOME": str(dagster_home)}):
         with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
             yield instance
-    finally:
-        if before is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = before
 
 
 def environment(home: Path, instance_yaml: str, sensor_interval_seconds: int, **extra: str) -> dict[str, str]:

@@ -4,8 +4,8 @@ import dagster as dg
 
 from retail_assets.defs.assets.api_sales import API_SALES
 from retail_assets.defs.assets.day_figures import (
-    day_lists,
     OWNERS,
+    day_lists,
     day_map,
     day_table,
     lake_table_metadata,
