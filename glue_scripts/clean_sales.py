@@ -313,9 +313,9 @@ def run(spark: SparkSession, args: dict[str, str]) -> DayCounts:
             counts = count_rows(days, raw, rows)
             counts.check_every_row_once()
             if any(counts.cleaned.values()):
-                write_days(cleaned_rows(rows), args["cleaned_uri"])
+                write_days(cleaned_rows(rows), args["cleaned_uri"], sum(counts.cleaned.values()))
             if any(counts.quarantined.values()):
-                write_days(quarantined_rows(rows), args["quarantine_uri"])
+                write_days(quarantined_rows(rows), args["quarantine_uri"], sum(counts.quarantined.values()))
     clear_days(spark, args["cleaned_uri"], [day for day, rows in counts.cleaned.items() if not rows])
     clear_days(spark, args["quarantine_uri"], [day for day, rows in counts.quarantined.items() if not rows])
     return counts

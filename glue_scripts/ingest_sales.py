@@ -262,7 +262,7 @@ def run(spark: SparkSession, args: dict[str, str], recipes: dict[str, Recipe] | 
         with raw_rows(spark, [obj for obj in objects if obj.size], unreadable) as rows:
             rows_by_object = {obj: count for obj, count in rows.groupBy(SOURCE_OBJECT).count().collect()}
             if rows_by_object:
-                write_days(rows, args["raw_uri"], RAW_ROW_GROUP_BYTES)
+                write_days(rows, args["raw_uri"], sum(rows_by_object.values()), RAW_ROW_GROUP_BYTES)
     rows_by_day, objects_by_day = dict.fromkeys(days, 0), dict.fromkeys(days, 0)
     for obj in objects:
         rows_by_day[obj.day] += rows_by_object.get(obj.uri, 0)

@@ -7,6 +7,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from glue_scripts.clean_sales import DayCounts, clean, read_raw, run, spread
+from glue_scripts import lake_days
 from glue_scripts.lake_days import write_days
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS, RECIPE_COLUMNS
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE
@@ -249,7 +250,7 @@ def test_run_writes_both_tables_per_day_and_empties_days_left_without_rows(spark
         "business_timezone": BUSINESS_TIMEZONE,
     }
     raw = raw_frame(spark, {1: {}, 2: {"quantity": "0"}}).unionByName(raw_frame(spark, {1: {}}, day="2017-03-13"))
-    write_days(raw, args["raw_uri"])
+    write_days(raw, args["raw_uri"], raw.count())
     counts = run(spark, args)
     assert counts.landed == {DAY: 2, "2017-03-13": 1}
     assert counts.cleaned == {DAY: 1, "2017-03-13": 0}  # the 03-13 row was sold on 03-12
@@ -257,23 +258,41 @@ def test_run_writes_both_tables_per_day_and_empties_days_left_without_rows(spark
     assert spark.read.parquet(args["cleaned_uri"]).count() == 1
     assert spark.read.parquet(args["quarantine_uri"]).count() == 2
     # Rerun after the 03-12 raw rows became all valid: its quarantine partition is emptied.
-    write_days(raw_frame(spark, {1: {}}), args["raw_uri"])
+    write_days(raw_frame(spark, {1: {}}), args["raw_uri"], 1)
     counts = run(spark, args)
     assert counts.quarantined == {DAY: 0, "2017-03-13": 1}
     assert not (tmp_path / "quarantine" / f"business_date={DAY}").exists()
     assert not (tmp_path / "cleaned" / "business_date=2017-03-13").exists()
 
 
-def test_a_day_written_in_small_row_groups_is_read_by_every_core_without_a_shuffle(spark, tmp_path):
-    # Spark splits files into pieces of at least 4 MiB (openCostInBytes): the day's file is larger than one a core.
-    rows = spark.range(300_000).select(
+def _numbered_lines(spark, lines: int):
+    """Raw-like rows of one day: one object's lines 0..lines-1, each with a transaction id of 64 hex digits."""
+    return spark.range(lines).select(
         F.lit(DAY).alias("business_date"),
         F.lit("s3://landing/a.csv").alias("_source_object"),
         F.col("id").alias("_line_number"),
         F.sha2(F.col("id").cast("string"), 256).alias("transaction_id"),
     )
-    write_days(rows, str(tmp_path / "small"), row_group_bytes=1 << 20)
-    write_days(rows, str(tmp_path / "whole"))
+
+
+def test_a_day_is_written_by_a_task_per_core_in_ranges_of_its_rows_in_order(spark, tmp_path):
+    rows = _numbered_lines(spark, 3 * lake_days.MIN_ROWS_PER_TASK)
+    write_days(rows.repartition(5), str(tmp_path / "large"), 3 * lake_days.MIN_ROWS_PER_TASK)
+    write_days(_numbered_lines(spark, 1_000), str(tmp_path / "small"), 1_000)
+    large = sorted((tmp_path / "large" / f"business_date={DAY}").glob("*.parquet"))
+    assert len(large) == spark.sparkContext.defaultParallelism == 2
+    lines = [pq.read_table(file, columns=["_line_number"]).column(0).to_pylist() for file in large]
+    assert [line for file in lines for line in file] == list(range(3 * lake_days.MIN_ROWS_PER_TASK))
+    assert all(file for file in lines)
+    assert len(list((tmp_path / "small" / f"business_date={DAY}").glob("*.parquet"))) == 1
+
+
+def test_a_day_written_in_small_row_groups_is_read_by_every_core_without_a_shuffle(spark, tmp_path, monkeypatch):
+    # Spark splits files into pieces of at least 4 MiB (openCostInBytes): the day's file is larger than one a core.
+    rows = _numbered_lines(spark, 300_000)
+    monkeypatch.setattr(lake_days, "MIN_ROWS_PER_TASK", 300_000)  # one file: as a day written before it was split
+    write_days(rows, str(tmp_path / "small"), 300_000, row_group_bytes=1 << 20)
+    write_days(rows, str(tmp_path / "whole"), 300_000)
     (small,) = (tmp_path / "small" / f"business_date={DAY}").glob("*.parquet")
     assert pq.ParquetFile(small).metadata.num_row_groups > 1
     cores = spark.sparkContext.defaultParallelism
