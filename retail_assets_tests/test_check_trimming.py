@@ -10,7 +10,7 @@ def test_the_checks_trim_every_contract_whitespace_character_and_nothing_else():
     values = [f"{c}x{c}y{c}{c}" for c in WHITESPACE_CHARACTERS]
     values += ["\u200ex\u200e", "é ", "a \n", "\ufeff1.5\n\n", "", "  \t", None, 5]
     series = pd.Series(values, index=range(100, 100 + len(values)), dtype=object)
-    expected = series.astype("string").str.replace(TRIM_PATTERN, "", regex=True)
+    expected = series.astype("string").str.replace(TRIM_PATTERN, "", regex=True).astype("string[pyarrow]")
     trimmed = _trimmed(series)
     pd.testing.assert_series_equal(trimmed, expected)
     assert list(trimmed.iloc[: len(WHITESPACE_CHARACTERS)]) == [f"x{c}y" for c in WHITESPACE_CHARACTERS]

@@ -154,10 +154,10 @@ def test_model_types_follow_the_declared_arrow_types():
         "quantity": "int64",
         "unit_price": "object",
         "is_return": "bool",
-        "store_id": "str",
+        "store_id": "string[pyarrow]",
     }
     lineage = QuarantineSales.to_schema().columns
-    assert [str(lineage[name].dtype) for name in ("_source_object", "_line_number")] == ["str", "int64"]
+    assert [str(lineage[name].dtype) for name in ("_source_object", "_line_number")] == ["string[pyarrow]", "int64"]
 
 
 def test_every_declared_column_is_described_and_names_are_unique():

@@ -34,6 +34,10 @@ from retail_assets.tables import CLEANED_SALES_TABLE, DAILY_SALES_TABLE, QUARANT
 
 # Nanosecond timestamps: what pandera's timezone-aware type expects (the check factory reads them so).
 UtcTimestamp = Annotated[pd.DatetimeTZDtype, "ns", "UTC"]
+# Text as Arrow holds it (checked_frame reads it so): pandera checks a str column's type by a Python call per value,
+# an Arrow-backed one by its dtype, and pandas runs its string methods and null tests on it in C++. A column of
+# Python str objects still passes (value by value), one of anything else fails.
+ArrowText = Annotated[pd.StringDtype, "pyarrow", pd.NA]
 NON_EMPTY = {"str_length": {"min_value": 1}}
 IS_DAY = {"str_matches": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -45,7 +49,9 @@ def pandas_type(table: Table, name: str) -> object:
         return Series[object]  # exact Decimal values; money_is_decimal checks each one
     if pa_types.is_timestamp(arrow_type):
         return Series[UtcTimestamp]
-    scalars = {pa_types.is_string: str, pa_types.is_int64: int, pa_types.is_boolean: bool}
+    if pa_types.is_string(arrow_type):
+        return Series[ArrowText]
+    scalars = {pa_types.is_int64: int, pa_types.is_boolean: bool}
     for is_type, scalar in scalars.items():
         if is_type(arrow_type):
             return Series[scalar]
@@ -78,11 +84,10 @@ DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns i
 
 
 def _trimmed(series: pd.Series) -> pd.Series:
-    """Text with the contract's whitespace trimmed, as the cleaning job trims it (btrim over the same characters)."""
+    """Arrow-backed text with the contract's whitespace trimmed, as the cleaning job trims it (btrim, same characters)."""
     # Arrow-backed text strips a set of characters in C++ (pyarrow's utf8_trim), as Spark's btrim does: the regular
-    # expression over TRIM_PATTERN, one Python call per value, took half of the landing values check's time. Back
-    # to Python strings after, so that the patterns are matched with Python's re, as the contract's tests do.
-    return series.astype("string[pyarrow]").str.strip(WHITESPACE_CHARACTERS).astype("string")
+    # expression over TRIM_PATTERN, one Python call per value, took half of the landing values check's time.
+    return series.astype("string[pyarrow]").str.strip(WHITESPACE_CHARACTERS)
 
 
 def _present(series: pd.Series) -> pd.Series:
@@ -98,11 +103,16 @@ def _present_text(trimmed: pd.Series) -> pd.Series:
 def _matches_or_empty(series: pd.Series, pattern: str) -> pd.Series:
     """Empty, or trimmed text matching pattern (emptiness is the required-column rule's business)."""
     text = _trimmed(series)
-    return (~_present_text(text) | text.str.match(pattern)).fillna(True).astype(bool)
+    # Matched as Python strings, with Python's re, as the contract's tests match the patterns (Arrow's RE2 is another
+    # dialect).
+    return (~_present_text(text) | text.astype("string").str.match(pattern)).fillna(True).astype(bool)
 
 
 def _is_decimal(series: pd.Series) -> pd.Series:
     """Each value is an exact Decimal: money never passes through binary floating point."""
+    # pandas' type inference looks at every value in C: value by value in Python only when one is not a Decimal.
+    if pd.api.types.infer_dtype(series, skipna=True) == "decimal":
+        return series.notna()
     return series.map(lambda value: isinstance(value, Decimal)).astype(bool)
 
 
@@ -148,7 +158,9 @@ class CleanedSales(
     @pa.check(*CONTRACT_STRING_COLUMNS, name="no_nul_or_undecodable_characters")
     def no_nul_or_undecodable(cls, series: pd.Series) -> pd.Series:
         # PostgreSQL text cannot hold NUL; U+FFFD is where bytes were not UTF-8 (nul_character, invalid_encoding).
-        return ~series.astype("string").str.contains(f"[{NUL}{REPLACEMENT_CHARACTER}]", regex=True).fillna(False)
+        text = series.astype("string[pyarrow]")
+        held = text.str.contains(NUL, regex=False) | text.str.contains(REPLACEMENT_CHARACTER, regex=False)
+        return ~held.fillna(False).astype(bool)
 
     @pa.check("unit_price", name="unit_price_not_negative")
     def unit_price_not_negative(cls, series: pd.Series) -> pd.Series:

@@ -6,6 +6,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
 
 from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.assets.ranges import partition_days
@@ -18,6 +19,13 @@ from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR, Pipeli
 # Rows validated at once: enough that pandera's fixed cost per validation is small next to them, few enough that
 # the rules' working copies stay small next to the frame itself.
 VALIDATED_ROWS = 250_000
+_ARROW_BACKED = {pa_arrow.string(): pd.StringDtype("pyarrow"), pa_arrow.large_string(): pd.StringDtype("pyarrow")}
+
+
+def checked_frame(rows: pa_arrow.Table) -> pd.DataFrame:
+    """Rows read from the lake as the models check them: text Arrow-backed (models.ArrowText), times in nanoseconds."""
+    # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
+    return rows.to_pandas(coerce_temporal_nanoseconds=True, types_mapper=_ARROW_BACKED.get)
 
 
 def validate(
@@ -80,8 +88,7 @@ def pandera_asset_check(
         days = partition_days(context)
         read = [*columns, PARTITION_COLUMN] if PARTITION_COLUMN not in columns else list(columns)
         rows = lake.read_days(*table, days, columns=read)
-        # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
-        frame = None if rows is None else rows.to_pandas(coerce_temporal_nanoseconds=True)
+        frame = None if rows is None else checked_frame(rows)
         yield from evaluations_by_day(context, validate_days(model, frame, days, list(columns), pipeline, severity))
 
     return _check
@@ -111,7 +118,10 @@ def validate_days(
         if day in rows_of_day:
             batch.append(rows_of_day[day])
         if batch and (day == days[-1] or sum(map(len, batch)) >= VALIDATED_ROWS):
-            rows = frame.take(np.concatenate(batch)).reset_index(drop=True)
+            chosen = np.concatenate(batch)
+            # A batch of every row (a day, or a short range) is the frame itself: a copy of it cost a second a million.
+            whole = len(chosen) == len(frame) and frame.index.equals(pd.RangeIndex(len(frame)))
+            rows = frame if whole else frame.take(chosen).reset_index(drop=True)
             results.update(_validate_batch(model, rows, columns, pipeline, severity))
             batch = []
     return results

@@ -27,7 +27,7 @@ from glue_scripts.sales_contract import (
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.assets.raw import RAW_SALES
 from retail_assets.defs.checks.models import LandingValues
-from retail_assets.defs.checks.pandera_check import validate_days
+from retail_assets.defs.checks.pandera_check import checked_frame, validate_days
 from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.checks.usual_band import (
     MIN_RATE_HALF_WIDTH,
@@ -118,7 +118,7 @@ def landing_values_parse(context: dg.AssetCheckExecutionContext, lake: Lake, pip
     days = partition_days(context)
     history_days, every_day = histories(days)
     rows = lake.read_days("raw", "sales", every_day, columns=[*VALUE_COLUMNS, PARTITION_COLUMN])
-    frame = None if rows is None else rows.to_pandas()
+    frame = None if rows is None else checked_frame(rows)
     results = validate_days(LandingValues, frame, every_day, VALUE_COLUMNS, pipeline, dg.AssetCheckSeverity.WARN)
     shares = {day: _breaking_share(result) for day, result in results.items() if result.metadata["rows_checked"].value}
     yield from evaluations_by_day(
