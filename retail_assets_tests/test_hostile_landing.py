@@ -13,7 +13,7 @@ import pytest
 
 from glue_scripts import clean_sales, ingest_sales
 from retail_assets.defs.checks.models import CLEANED_CHECKED, CleanedSales
-from retail_assets.defs.checks.pandera_check import validate
+from retail_assets.defs.checks.pandera_check import checked_frame, validate
 from retail_assets.defs.checks.raw_checks import integrity_problems
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR
@@ -239,7 +239,7 @@ def test_links_in_the_landing_folder_are_never_read(jobs):
 def test_the_cleaned_model_refuses_nul_and_undecodable_characters(jobs):
     lake, _, _, _ = jobs
     rows = lake.read_days("cleaned", "sales", [SPACES], columns=list(CLEANED_CHECKED))
-    frame = rows.to_pandas(coerce_temporal_nanoseconds=True)
+    frame = checked_frame(rows)
     frame.attrs[BUSINESS_TIMEZONE_ATTR] = BUSINESS_TIMEZONE
     assert validate(CleanedSales, frame, dg.AssetCheckSeverity.ERROR).passed
     for bad in ("S\x001", "Caf\ufffd"):

@@ -12,7 +12,7 @@ import pytest
 from glue_scripts import clean_sales, ingest_sales
 from glue_scripts.reading_rules import column_names
 from retail_assets.defs.checks.models import QUARANTINE_CHECKED, QuarantineSales
-from retail_assets.defs.checks.pandera_check import validate
+from retail_assets.defs.checks.pandera_check import checked_frame, validate
 from retail_assets.defs.checks.raw_checks import integrity_problems
 from retail_assets.defs.resources.local.lake import LocalLake
 from retail_assets.warehouse.loader import daily_totals
@@ -117,7 +117,7 @@ def test_an_unreadable_object_is_one_quarantined_row_and_the_rest_of_the_range_l
         reason = "invalid_encoding" if name == "utf16.csv" else "unreadable_object"
         assert rows[name]["reason"] == reason and rows[name]["_line_number"] == 0
         assert problem in rows[name]["_unparsed_line"]
-    frame = pa.Table.from_pylist(quarantine).select(list(QUARANTINE_CHECKED)).to_pandas()
+    frame = checked_frame(pa.Table.from_pylist(quarantine).select(list(QUARANTINE_CHECKED)))
     assert validate(QuarantineSales, frame, dg.AssetCheckSeverity.ERROR).passed
     # The objects were read whole (their bytes are in raw's lineage): integrity holds on every day.
     assert [(day, integrity_problems(lake, day)) for day in DAYS if integrity_problems(lake, day)] == []
