@@ -250,8 +250,8 @@ def read_raw(spark: SparkSession, raw_uri: str, days: list[str]) -> DataFrame | 
 def spread(raw: DataFrame) -> DataFrame:
     """raw over every core, shuffled there only when Spark's own splits of its files would leave a core idle.
 
-    raw holds one file per day, which Spark splits between tasks only at row groups: a short range of large days
-    (raw's row groups are small) is read by a task per core as it is, a small day or one row group is not.
+    raw holds a file per task that wrote the day (write_days), which Spark splits between tasks only at row groups:
+    a day written by every core, or of several row groups, is read by a task per core as it is; a small day is not.
     """
     spark = raw.sparkSession
     parallelism = spark.sparkContext.defaultParallelism

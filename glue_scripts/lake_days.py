@@ -7,7 +7,8 @@ from glue_scripts.sales_contract import LINE_NUMBER, PARTITION_COLUMN, SOURCE_OB
 
 # The folder Spark's dynamic partition overwrite writes a job's partitions to before moving them into place.
 SPARK_STAGING_PREFIX = ".spark-staging-"
-# A write gives a task at least this many rows: below it, a second task's start and file cost more than they save.
+# A write has a task for every this many rows or part of them, up to one a core: a second task for a few rows would
+# cost more in its start and its file than it saves.
 MIN_ROWS_PER_TASK = 50_000
 
 
@@ -17,11 +18,12 @@ def day_uri(table_uri: str, day: str) -> str:
 
 
 def write_days(df: DataFrame, table_uri: str, rows: int, row_group_bytes: int | None = None) -> None:
-    """Replace the business_date partitions present in df (dynamic overwrite) with its rows (rows of them), in order.
+    """Replace the business_date partitions present in df (dynamic overwrite) with its rows, in order.
 
-    The rows are split by range of (day, object, line) into a task per core, or per MIN_ROWS_PER_TASK rows if
-    fewer: a day is written by as many cores as it fills, where a task per day left every core but one idle while
-    a short range was written. A day is then one file or a few, each in order, one range after the other.
+    rows is df's row count, which only sizes the write: the rows are split by range of (day, object, line) into a
+    task per core, or per MIN_ROWS_PER_TASK rows (or part of them) if that makes fewer. A day is written by as many
+    cores as it fills, where a task per day left every core but one idle while a short range was written; a day is
+    then one file or a few, each in order, one range after the other.
     row_group_bytes caps the Parquet row groups (Parquet's own default, 128 MiB, otherwise): Spark splits a file
     between tasks only at row groups.
     """

@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
 
-from glue_scripts.clean_sales import DayCounts, clean, read_raw, run, spread
 from glue_scripts import lake_days
+from glue_scripts.clean_sales import DayCounts, clean, read_raw, run, spread
 from glue_scripts.lake_days import write_days
 from glue_scripts.sales_contract import CONTRACT_COLUMN_NAMES, RAW_SYSTEM_COLUMNS, RECIPE_COLUMNS
 from retail_assets_tests.support.constants import BUSINESS_TIMEZONE

@@ -37,7 +37,7 @@ UtcTimestamp = Annotated[pd.DatetimeTZDtype, "ns", "UTC"]
 # Text as Arrow holds it (checked_frame reads it so): pandera checks a str column's type by a Python call per value,
 # an Arrow-backed one by its dtype, and pandas runs its string methods and null tests on it in C++. A column of
 # Python str objects still passes (value by value), one of anything else fails.
-ArrowText = Annotated[pd.StringDtype, "pyarrow", pd.NA]
+ArrowText = Annotated[pd.StringDtype, "pyarrow", pd.NA]  # pandera asks for both of StringDtype's arguments
 NON_EMPTY = {"str_length": {"min_value": 1}}
 IS_DAY = {"str_matches": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -84,7 +84,7 @@ DAILY_SALES_COUNTS = tuple(column.name for column in DAILY_SALES_TABLE.columns i
 
 
 def _trimmed(series: pd.Series) -> pd.Series:
-    """Arrow-backed text with the contract's whitespace trimmed, as the cleaning job trims it (btrim, same characters)."""
+    """Arrow-backed text with the contract's whitespace trimmed, as the cleaning job trims it (btrim, same set)."""
     # Arrow-backed text strips a set of characters in C++ (pyarrow's utf8_trim), as Spark's btrim does: the regular
     # expression over TRIM_PATTERN, one Python call per value, took half of the landing values check's time.
     return series.astype("string[pyarrow]").str.strip(WHITESPACE_CHARACTERS)
@@ -104,7 +104,8 @@ def _matches_or_empty(series: pd.Series, pattern: str) -> pd.Series:
     """Empty, or trimmed text matching pattern (emptiness is the required-column rule's business)."""
     text = _trimmed(series)
     # Matched as Python strings, with Python's re, as the contract's tests match the patterns (Arrow's RE2 is another
-    # dialect).
+    # dialect). pandera's own str_matches (the day's and the reason's format) runs on RE2: stricter (ASCII digits only,
+    # no line break before $), and the lake's days and reasons are written by the jobs in that form.
     return (~_present_text(text) | text.astype("string").str.match(pattern)).fillna(True).astype(bool)
 
 

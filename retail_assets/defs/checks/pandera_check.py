@@ -19,6 +19,7 @@ from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR, Pipeli
 # Rows validated at once: enough that pandera's fixed cost per validation is small next to them, few enough that
 # the rules' working copies stay small next to the frame itself.
 VALIDATED_ROWS = 250_000
+# Arrow's text types as pandas' Arrow-backed strings, for checked_frame.
 _ARROW_BACKED = {pa_arrow.string(): pd.StringDtype("pyarrow"), pa_arrow.large_string(): pd.StringDtype("pyarrow")}
 
 
