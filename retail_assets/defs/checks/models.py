@@ -37,7 +37,8 @@ UtcTimestamp = Annotated[pd.DatetimeTZDtype, "ns", "UTC"]
 # Text as Arrow holds it (checked_frame reads it so): pandera checks a str column's type by a Python call per value,
 # an Arrow-backed one by its dtype, and pandas runs its string methods and null tests on it in C++. A column of
 # Python str objects still passes (value by value), one of anything else fails.
-ArrowText = Annotated[pd.StringDtype, "pyarrow", pd.NA]  # pandera asks for both of StringDtype's arguments
+ARROW_TEXT = pd.StringDtype("pyarrow")
+ArrowText = Annotated[pd.StringDtype, "pyarrow", pd.NA]  # the same type; pandera asks for both of its arguments
 NON_EMPTY = {"str_length": {"min_value": 1}}
 IS_DAY = {"str_matches": r"^\d{4}-\d{2}-\d{2}$"}
 
@@ -87,7 +88,7 @@ def _trimmed(series: pd.Series) -> pd.Series:
     """Arrow-backed text with the contract's whitespace trimmed, as the cleaning job trims it (btrim, same set)."""
     # Arrow-backed text strips a set of characters in C++ (pyarrow's utf8_trim), as Spark's btrim does: the regular
     # expression over TRIM_PATTERN, one Python call per value, took half of the landing values check's time.
-    return series.astype("string[pyarrow]").str.strip(WHITESPACE_CHARACTERS)
+    return series.astype(ARROW_TEXT).str.strip(WHITESPACE_CHARACTERS)
 
 
 def _present(series: pd.Series) -> pd.Series:
@@ -159,7 +160,7 @@ class CleanedSales(
     @pa.check(*CONTRACT_STRING_COLUMNS, name="no_nul_or_undecodable_characters")
     def no_nul_or_undecodable(cls, series: pd.Series) -> pd.Series:
         # PostgreSQL text cannot hold NUL; U+FFFD is where bytes were not UTF-8 (nul_character, invalid_encoding).
-        text = series.astype("string[pyarrow]")
+        text = series.astype(ARROW_TEXT)
         held = text.str.contains(NUL, regex=False) | text.str.contains(REPLACEMENT_CHARACTER, regex=False)
         return ~held.fillna(False).astype(bool)
 

@@ -11,6 +11,7 @@ import pyarrow as pa_arrow
 from glue_scripts.sales_contract import PARTITION_COLUMN
 from retail_assets.defs.assets.ranges import partition_days
 from retail_assets.defs.checks.failures import failure_metadata
+from retail_assets.defs.checks.models import ARROW_TEXT
 from retail_assets.defs.checks.per_day import evaluations_by_day
 from retail_assets.defs.partitions import daily_partitions
 from retail_assets.defs.resources.lake import Lake
@@ -20,11 +21,11 @@ from retail_assets.defs.resources.pipeline import BUSINESS_TIMEZONE_ATTR, Pipeli
 # the rules' working copies stay small next to the frame itself.
 VALIDATED_ROWS = 250_000
 # Arrow's text types as pandas' Arrow-backed strings, for checked_frame.
-_ARROW_BACKED = {pa_arrow.string(): pd.StringDtype("pyarrow"), pa_arrow.large_string(): pd.StringDtype("pyarrow")}
+_ARROW_BACKED = {pa_arrow.string(): ARROW_TEXT, pa_arrow.large_string(): ARROW_TEXT}
 
 
 def checked_frame(rows: pa_arrow.Table) -> pd.DataFrame:
-    """Rows read from the lake as the models check them: text Arrow-backed (models.ArrowText), times in nanoseconds."""
+    """Rows read from the lake as the models check them: text Arrow-backed (ARROW_TEXT), times in nanoseconds."""
     # Nanosecond timestamps: the unit pandera's timezone-aware datetime type expects.
     return rows.to_pandas(coerce_temporal_nanoseconds=True, types_mapper=_ARROW_BACKED.get)
 
